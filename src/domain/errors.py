@@ -1,0 +1,72 @@
+"""One exception per way a check can fail; the HTTP edge maps each to the contract's status."""
+
+from __future__ import annotations
+
+import enum
+
+
+class DomainError(Exception):
+    """Base of every failure the contract names."""
+
+
+class Unauthenticated(DomainError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidRequest(DomainError):
+    """A request parameter is malformed; the message says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownWorkspace(DomainError):
+    pass
+
+
+class ProspectNotFound(DomainError):
+    pass
+
+
+class ProspectAccessDenied(DomainError):
+    pass
+
+
+class ProspectHasNoLinkedInUrl(DomainError):
+    pass
+
+
+class InvalidLinkedInProfileUrl(DomainError):
+    pass
+
+
+class NoActiveLinkedInAccount(DomainError):
+    pass
+
+
+class RequestedAccountUnavailable(DomainError):
+    pass
+
+
+class ProviderFailureCode(str, enum.Enum):
+    TIMEOUT = "provider_timeout"
+    UNREACHABLE = "provider_unreachable"
+    RATE_LIMITED = "provider_rate_limited"
+    ACCOUNT_DISCONNECTED = "provider_account_disconnected"
+    PROFILE_NOT_FOUND = "provider_profile_not_found"
+    AUTH_FAILED = "provider_auth_failed"
+    ERROR = "provider_error"
+
+
+class ProviderFailure(DomainError):
+    """The LinkedIn provider could not answer; `retry_after` is in seconds when it said when to retry."""
+
+    def __init__(
+        self, code: ProviderFailureCode, detail: str = "", *, retry_after: int | None = None
+    ) -> None:
+        super().__init__(f"{code.value}: {detail}" if detail else code.value)
+        self.code = code
+        self.retry_after = retry_after

@@ -1,0 +1,191 @@
+"""The connection-status model: plain values and the two rules the contract fixes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Iterable
+
+from domain.errors import NoActiveLinkedInAccount, RequestedAccountUnavailable
+
+# Ids are stored as 64-bit signed integers; anything larger cannot name a row.
+MAX_ID = 2**63 - 1
+
+
+class Provider(str, enum.Enum):
+    """Account types Unipile connects; only LINKEDIN accounts can run a check."""
+
+    LINKEDIN = "LINKEDIN"
+    WHATSAPP = "WHATSAPP"
+    INSTAGRAM = "INSTAGRAM"
+    MESSENGER = "MESSENGER"
+    TELEGRAM = "TELEGRAM"
+    TWITTER = "TWITTER"
+    GOOGLE = "GOOGLE"
+    OUTLOOK = "OUTLOOK"
+    MAIL = "MAIL"
+
+
+class AccountStatus(str, enum.Enum):
+    """Statuses Unipile reports for a connected account (sources[].status and the status webhook)."""
+
+    OK = "OK"
+    SYNC_SUCCESS = "SYNC_SUCCESS"
+    CREATION_SUCCESS = "CREATION_SUCCESS"
+    RECONNECTED = "RECONNECTED"
+    CONNECTING = "CONNECTING"
+    CREDENTIALS = "CREDENTIALS"
+    PERMISSIONS = "PERMISSIONS"
+    ERROR = "ERROR"
+    STOPPED = "STOPPED"
+    CREATION_FAIL = "CREATION_FAIL"
+    DELETED = "DELETED"
+
+
+ACTIVE_STATUSES = frozenset(
+    {
+        AccountStatus.OK,
+        AccountStatus.SYNC_SUCCESS,
+        AccountStatus.CREATION_SUCCESS,
+        AccountStatus.RECONNECTED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    workspace_id: int
+    email: str
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """A stored API key: its public prefix and a hash of its secret, never the secret itself."""
+
+    id: int
+    workspace_id: int
+    name: str | None
+    prefix: str
+    secret_hash: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    id: int
+    workspace_id: int
+    provider: Provider
+    provider_account_id: str
+    status: AccountStatus
+
+    @property
+    def can_check_linkedin(self) -> bool:
+        return self.provider is Provider.LINKEDIN and self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class Prospect:
+    id: int
+    workspace_id: int
+    linkedin_profile_url: str | None
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check needs from storage: the prospect and every account of its workspace."""
+
+    prospect: Prospect
+    accounts: tuple[ConnectedAccount, ...]
+
+
+class InvitationType(str, enum.Enum):
+    SENT = "SENT"
+    RECEIVED = "RECEIVED"
+
+
+class InvitationStatus(str, enum.Enum):
+    PENDING = "PENDING"
+    IGNORED = "IGNORED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    type: InvitationType
+    status: InvitationStatus
+
+
+@dataclass(frozen=True)
+class ProfileRelationship:
+    """What the provider says about a profile as seen from one account."""
+
+    network_distance: str | None
+    invitation: Invitation | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    is_connected: bool
+    connection_level: int | None
+    network_distance: str | None
+    checked_with_account_id: int
+    invitation: Invitation | None
+
+
+_LEVEL_BY_DISTANCE = {
+    "FIRST_DEGREE": 1,
+    "SECOND_DEGREE": 2,
+    "THIRD_DEGREE": 3,
+    # Search results, chat attendees and webhooks spell the same degrees this way.
+    "DISTANCE_1": 1,
+    "DISTANCE_2": 2,
+    "DISTANCE_3": 3,
+}
+
+
+def distance_to_level(network_distance: str | None) -> int | None:
+    """1, 2 or 3 for a known degree; None for OUT_OF_NETWORK, SELF, unknown or missing."""
+    if network_distance is None:
+        return None
+    return _LEVEL_BY_DISTANCE.get(network_distance)
+
+
+def select_account(
+    accounts: Iterable[ConnectedAccount], requested_account_id: int | None
+) -> ConnectedAccount:
+    """The account a check runs from: the requested one if it is usable, else the lowest-id usable one.
+
+    Raises RequestedAccountUnavailable when a requested account is unknown, inactive, in another
+    workspace or not LinkedIn (callers pass only the prospect's workspace accounts), and
+    NoActiveLinkedInAccount when nothing is usable.
+    """
+    usable = [account for account in accounts if account.can_check_linkedin]
+    if requested_account_id is not None:
+        for account in usable:
+            if account.id == requested_account_id:
+                return account
+        raise RequestedAccountUnavailable()
+    if not usable:
+        raise NoActiveLinkedInAccount()
+    return min(usable, key=lambda account: account.id)
+
+
+def connection_status_from(
+    relationship: ProfileRelationship, account: ConnectedAccount
+) -> ConnectionStatus:
+    level = distance_to_level(relationship.network_distance)
+    return ConnectionStatus(
+        # Only a 1st-degree relationship counts; a pending invitation never does.
+        is_connected=level == 1,
+        connection_level=level,
+        network_distance=relationship.network_distance,
+        checked_with_account_id=account.id,
+        invitation=relationship.invitation,
+    )

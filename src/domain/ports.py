@@ -1,0 +1,67 @@
+"""What the use cases need from the outside world, in the domain's words."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.model import (
+    AccountStatus,
+    ApiKeyRecord,
+    CheckContext,
+    ConnectedAccount,
+    ProfileRelationship,
+    Prospect,
+    Provider,
+    User,
+    Workspace,
+)
+from domain.profile_url import ProfileIdentifier
+
+
+class ProspectStore(Protocol):
+    """Workspaces, their credentials, connected accounts and prospects.
+
+    Creating a row that names an unknown workspace raises UnknownWorkspace; the lookups answer
+    None for what does not exist.
+    """
+
+    def check_context(self, prospect_id: int) -> CheckContext | None:
+        """The prospect and every connected account of its workspace, in one round trip."""
+
+    def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None: ...
+
+    def user(self, user_id: int) -> User | None: ...
+
+    def add_workspace(self, name: str) -> Workspace: ...
+
+    def add_api_key(
+        self, workspace_id: int, name: str | None, prefix: str, secret_hash: str
+    ) -> ApiKeyRecord: ...
+
+    def revoke_api_key(self, api_key_id: int) -> ApiKeyRecord | None: ...
+
+    def add_user(self, workspace_id: int, email: str) -> User: ...
+
+    def add_account(
+        self,
+        workspace_id: int,
+        provider: Provider,
+        provider_account_id: str,
+        status: AccountStatus,
+    ) -> ConnectedAccount: ...
+
+    def set_account_status(
+        self, account_id: int, status: AccountStatus
+    ) -> ConnectedAccount | None: ...
+
+    def add_prospect(self, workspace_id: int, linkedin_profile_url: str | None) -> Prospect: ...
+
+
+class LinkedInProvider(Protocol):
+    def profile_relationship(
+        self, account: ConnectedAccount, profile: ProfileIdentifier
+    ) -> ProfileRelationship:
+        """How `profile` relates to the LinkedIn member behind `account`.
+
+        Raises ProviderFailure, with its code, whenever the provider gives no usable answer.
+        """

@@ -1,0 +1,76 @@
+"""The use cases: plain functions over the ports."""
+
+from __future__ import annotations
+
+from domain import api_keys
+from domain.errors import (
+    ProspectAccessDenied,
+    ProspectHasNoLinkedInUrl,
+    ProspectNotFound,
+    Unauthenticated,
+)
+from domain.model import MAX_ID, ApiKeyRecord, ConnectionStatus, connection_status_from, select_account
+from domain.ports import LinkedInProvider, ProspectStore
+from domain.profile_url import profile_identifier
+
+MISSING_API_KEY = "Missing API key"
+INVALID_API_KEY = "Invalid API key"
+INVALID_TOKEN = "Invalid or expired token"
+
+
+def workspace_for_api_key(presented_key: str | None, *, store: ProspectStore) -> int:
+    """The workspace an `X-API-Key` value speaks for; raises Unauthenticated otherwise."""
+    if presented_key is None or not presented_key.strip():
+        raise Unauthenticated(MISSING_API_KEY)
+    parts = api_keys.split_api_key(presented_key.strip())
+    if parts is None:
+        raise Unauthenticated(INVALID_API_KEY)
+    prefix, secret = parts
+    record = store.api_key_by_prefix(prefix)
+    if record is None or record.revoked or not api_keys.secret_matches(record, secret):
+        raise Unauthenticated(INVALID_API_KEY)
+    return record.workspace_id
+
+
+def workspace_for_user(identity: object, *, store: ProspectStore) -> int:
+    """The workspace of the user a verified token names; a token for a vanished user is refused."""
+    if not isinstance(identity, str) or not identity.isdigit() or not 0 < int(identity) <= MAX_ID:
+        raise Unauthenticated(INVALID_TOKEN)
+    user = store.user(int(identity))
+    if user is None:
+        raise Unauthenticated(INVALID_TOKEN)
+    return user.workspace_id
+
+
+def issue_api_key(workspace_id: int, name: str | None, *, store: ProspectStore) -> tuple[ApiKeyRecord, str]:
+    """Store a new key's hash; the returned key text is the only copy of the secret."""
+    new_key = api_keys.generate_api_key()
+    record = store.add_api_key(workspace_id, name, new_key.prefix, new_key.secret_hash)
+    return record, new_key.key
+
+
+def check_connection_status(
+    *,
+    workspace_id: int,
+    prospect_id: int,
+    requested_account_id: int | None,
+    store: ProspectStore,
+    provider: LinkedInProvider,
+) -> ConnectionStatus:
+    """Ask the provider, live, whether the prospect is a 1st-degree connection of a workspace account.
+
+    The checks run in the contract's order: prospect exists, belongs to the caller's workspace,
+    has a usable LinkedIn URL, an account can be chosen; only then is the provider called.
+    """
+    context = store.check_context(prospect_id) if 0 < prospect_id <= MAX_ID else None
+    if context is None:
+        raise ProspectNotFound()
+    prospect = context.prospect
+    if prospect.workspace_id != workspace_id:
+        raise ProspectAccessDenied()
+    if not (prospect.linkedin_profile_url or "").strip():
+        raise ProspectHasNoLinkedInUrl()
+    profile = profile_identifier(prospect.linkedin_profile_url)
+    account = select_account(context.accounts, requested_account_id)
+    relationship = provider.profile_relationship(account, profile)
+    return connection_status_from(relationship, account)

@@ -1,0 +1,141 @@
+"""Hand-written fakes of the two ports; the store contract suite keeps FakeProspectStore honest."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+from domain.errors import ProviderFailure, UnknownWorkspace
+from domain.model import (
+    AccountStatus,
+    ApiKeyRecord,
+    CheckContext,
+    ConnectedAccount,
+    ProfileRelationship,
+    Prospect,
+    Provider,
+    User,
+    Workspace,
+)
+from domain.profile_url import ProfileIdentifier
+
+
+class FakeProspectStore:
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.workspaces: dict[int, Workspace] = {}
+        self.api_keys: dict[int, ApiKeyRecord] = {}
+        self.users: dict[int, User] = {}
+        self.accounts: dict[int, ConnectedAccount] = {}
+        self.prospects: dict[int, Prospect] = {}
+
+    def check_context(self, prospect_id: int) -> CheckContext | None:
+        prospect = self.prospects.get(prospect_id)
+        if prospect is None:
+            return None
+        accounts = tuple(
+            account
+            for account in sorted(self.accounts.values(), key=lambda account: account.id)
+            if account.workspace_id == prospect.workspace_id
+        )
+        return CheckContext(prospect=prospect, accounts=accounts)
+
+    def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
+        return next((key for key in self.api_keys.values() if key.prefix == prefix), None)
+
+    def user(self, user_id: int) -> User | None:
+        return self.users.get(user_id)
+
+    def add_workspace(self, name: str) -> Workspace:
+        workspace = Workspace(id=next(self._ids), name=name)
+        self.workspaces[workspace.id] = workspace
+        return workspace
+
+    def add_api_key(
+        self, workspace_id: int, name: str | None, prefix: str, secret_hash: str
+    ) -> ApiKeyRecord:
+        self._require_workspace(workspace_id)
+        record = ApiKeyRecord(
+            id=next(self._ids),
+            workspace_id=workspace_id,
+            name=name,
+            prefix=prefix,
+            secret_hash=secret_hash,
+            revoked=False,
+        )
+        self.api_keys[record.id] = record
+        return record
+
+    def revoke_api_key(self, api_key_id: int) -> ApiKeyRecord | None:
+        if api_key_id not in self.api_keys:
+            return None
+        record = dataclasses.replace(self.api_keys[api_key_id], revoked=True)
+        self.api_keys[api_key_id] = record
+        return record
+
+    def add_user(self, workspace_id: int, email: str) -> User:
+        self._require_workspace(workspace_id)
+        user = User(id=next(self._ids), workspace_id=workspace_id, email=email)
+        self.users[user.id] = user
+        return user
+
+    def add_account(
+        self,
+        workspace_id: int,
+        provider: Provider,
+        provider_account_id: str,
+        status: AccountStatus,
+    ) -> ConnectedAccount:
+        self._require_workspace(workspace_id)
+        account = ConnectedAccount(
+            id=next(self._ids),
+            workspace_id=workspace_id,
+            provider=provider,
+            provider_account_id=provider_account_id,
+            status=status,
+        )
+        self.accounts[account.id] = account
+        return account
+
+    def set_account_status(self, account_id: int, status: AccountStatus) -> ConnectedAccount | None:
+        if account_id not in self.accounts:
+            return None
+        account = dataclasses.replace(self.accounts[account_id], status=status)
+        self.accounts[account_id] = account
+        return account
+
+    def add_prospect(self, workspace_id: int, linkedin_profile_url: str | None) -> Prospect:
+        self._require_workspace(workspace_id)
+        prospect = Prospect(
+            id=next(self._ids), workspace_id=workspace_id, linkedin_profile_url=linkedin_profile_url
+        )
+        self.prospects[prospect.id] = prospect
+        return prospect
+
+    def _require_workspace(self, workspace_id: int) -> None:
+        if workspace_id not in self.workspaces:
+            raise UnknownWorkspace()
+
+
+class FakeLinkedInProvider:
+    """Answers from a table keyed by profile identifier; records every call; can be armed to fail."""
+
+    def __init__(self, default: ProfileRelationship | None = None) -> None:
+        self.default = default or ProfileRelationship(network_distance="OUT_OF_NETWORK")
+        self.relationships: dict[str, ProfileRelationship] = {}
+        self.failure: ProviderFailure | None = None
+        self.calls: list[tuple[ConnectedAccount, ProfileIdentifier]] = []
+
+    def answer(self, identifier: str, relationship: ProfileRelationship) -> None:
+        self.relationships[identifier] = relationship
+
+    def fail_with(self, failure: ProviderFailure) -> None:
+        self.failure = failure
+
+    def profile_relationship(
+        self, account: ConnectedAccount, profile: ProfileIdentifier
+    ) -> ProfileRelationship:
+        self.calls.append((account, profile))
+        if self.failure is not None:
+            raise self.failure
+        return self.relationships.get(profile.value, self.default)
