@@ -34,7 +34,9 @@ def workspace_for_api_key(presented_key: str | None, *, store: ProspectStore) ->
 
 def workspace_for_user(identity: object, *, store: ProspectStore) -> int:
     """The workspace of the user a verified token names; a token for a vanished user is refused."""
-    if not isinstance(identity, str) or not identity.isdigit() or not 0 < int(identity) <= MAX_ID:
+    if not (isinstance(identity, str) and identity.isascii() and identity.isdigit()):
+        raise Unauthenticated(INVALID_TOKEN)
+    if len(identity) > len(str(MAX_ID)) or not 0 < int(identity) <= MAX_ID:
         raise Unauthenticated(INVALID_TOKEN)
     user = store.user(int(identity))
     if user is None:

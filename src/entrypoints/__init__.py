@@ -1,0 +1,1 @@
+"""The edges: HTTP routes, the command line and the wiring between them."""

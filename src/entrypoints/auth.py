@@ -1,0 +1,72 @@
+"""The two credentials: an `X-API-Key` for API consumers, a JWT bearer token for the in-app client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, request
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    get_jwt_identity,
+    verify_jwt_in_request,
+)
+
+from domain import services
+from domain.ports import ProspectStore
+from entrypoints.errors import error_response
+
+MISSING_TOKEN = "Missing bearer token"
+
+jwt = JWTManager()
+
+
+def init_jwt(app: Flask) -> None:
+    # Pinned so a token can never pick its own algorithm; headers only, since query strings end up in logs.
+    app.config.update(
+        JWT_ALGORITHM="HS256",
+        JWT_DECODE_ALGORITHMS=["HS256"],
+        JWT_TOKEN_LOCATION=["headers"],
+        JWT_HEADER_NAME="Authorization",
+        JWT_HEADER_TYPE="Bearer",
+    )
+    jwt.init_app(app)
+
+
+def _invalid_token(*_args: object) -> Response:
+    return error_response(401, services.INVALID_TOKEN)
+
+
+@jwt.unauthorized_loader
+def _missing_token(_reason: str) -> Response:
+    return error_response(401, MISSING_TOKEN)
+
+
+# Every other way a token can fail is one fixed 401: never PyJWT's parser text, never a 422.
+jwt.invalid_token_loader(_invalid_token)
+jwt.expired_token_loader(_invalid_token)
+jwt.token_verification_failed_loader(_invalid_token)
+jwt.revoked_token_loader(_invalid_token)
+jwt.needs_fresh_token_loader(_invalid_token)
+jwt.user_lookup_error_loader(_invalid_token)
+
+
+@jwt.token_verification_loader
+def _has_expiry_and_string_subject(_header: dict, payload: dict) -> bool:
+    # PyJWT only checks `exp` when present: a token without one would be valid forever.
+    return "exp" in payload and isinstance(payload.get("sub"), str)
+
+
+def workspace_from_api_key(store: ProspectStore) -> int:
+    return services.workspace_for_api_key(request.headers.get("X-API-Key"), store=store)
+
+
+def workspace_from_token(store: ProspectStore) -> int:
+    verify_jwt_in_request()
+    return services.workspace_for_user(get_jwt_identity(), store=store)
+
+
+def access_token_for(user_id: int, expires_in_seconds: int) -> str:
+    return create_access_token(
+        identity=str(user_id), expires_delta=timedelta(seconds=expires_in_seconds)
+    )

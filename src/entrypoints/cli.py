@@ -1,0 +1,235 @@
+"""Operator commands: `flask --app wsgi <group> <command>`; each prints one JSON object on stdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from domain import services
+from domain.errors import Unauthenticated, UnknownWorkspace
+from domain.model import MAX_ID, AccountStatus, Provider
+from domain.ports import ProspectStore
+from entrypoints import auth, bootstrap
+
+db = AppGroup("db", help="Database schema.")
+workspaces = AppGroup("workspaces", help="Workspaces.")
+api_keys = AppGroup("api-keys", help="API keys for the public route.")
+users = AppGroup("users", help="Users of the in-app client and their tokens.")
+accounts = AppGroup("accounts", help="Connected provider accounts.")
+prospects = AppGroup("prospects", help="Prospects.")
+
+DEMO_PROSPECT_URLS = {
+    "connected": "https://www.linkedin.com/in/sandbox-first-degree/",
+    "second_degree_invited": "https://www.linkedin.com/in/sandbox-invited/",
+    "out_of_network": "https://www.linkedin.com/in/sandbox-stranger/",
+}
+
+
+def register(app: Flask) -> None:
+    for group in (db, workspaces, api_keys, users, accounts, prospects):
+        app.cli.add_command(group)
+    app.cli.add_command(demo)
+
+
+def _store() -> ProspectStore:
+    return current_app.extensions["services"].store
+
+
+def _emit(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(payload))
+
+
+def _id_argument(value: int, what: str) -> int:
+    if not 0 < value <= MAX_ID:
+        raise click.ClickException(f"{what} {value} does not exist")
+    return value
+
+
+def _status(value: str) -> AccountStatus:
+    try:
+        return AccountStatus(value.upper())
+    except ValueError:
+        known = ", ".join(status.value for status in AccountStatus)
+        raise click.ClickException(f"unknown status {value!r}; expected one of {known}") from None
+
+
+def _provider(value: str) -> Provider:
+    try:
+        return Provider(value.upper())
+    except ValueError:
+        known = ", ".join(provider.value for provider in Provider)
+        raise click.ClickException(f"unknown provider {value!r}; expected one of {known}") from None
+
+
+def _account_json(account: Any) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "workspace_id": account.workspace_id,
+        "provider": account.provider.value,
+        "provider_account_id": account.provider_account_id,
+        "status": account.status.value,
+    }
+
+
+class _WorkspaceErrors:
+    """Turns a write into an unknown workspace into the CLI's one-line error."""
+
+    def __init__(self, workspace_id: int) -> None:
+        self.workspace_id = workspace_id
+
+    def __enter__(self) -> None:
+        _id_argument(self.workspace_id, "workspace")
+
+    def __exit__(self, kind: type | None, error: BaseException | None, _tb: object) -> bool:
+        if isinstance(error, UnknownWorkspace):
+            raise click.ClickException(f"workspace {self.workspace_id} does not exist") from None
+        return False
+
+
+@db.command("upgrade", help="Apply every pending migration.")
+def db_upgrade() -> None:
+    bootstrap.upgrade_database(current_app.config)
+    _emit({"upgraded": True})
+
+
+@workspaces.command("create")
+@click.option("--name", required=True)
+def workspaces_create(name: str) -> None:
+    if not name.strip():
+        raise click.ClickException("--name must not be blank")
+    workspace = _store().add_workspace(name.strip())
+    _emit({"id": workspace.id, "name": workspace.name})
+
+
+@api_keys.command("create", help="Create a key; the key is printed this once and never stored.")
+@click.option("--workspace", "workspace_id", required=True, type=int)
+@click.option("--name", default=None, help="A label shown in listings.")
+def api_keys_create(workspace_id: int, name: str | None) -> None:
+    with _WorkspaceErrors(workspace_id):
+        record, key = services.issue_api_key(workspace_id, name, store=_store())
+    _emit({"id": record.id, "workspace_id": record.workspace_id, "prefix": record.prefix, "key": key})
+
+
+@api_keys.command("revoke")
+@click.argument("api_key_id", type=int)
+def api_keys_revoke(api_key_id: int) -> None:
+    record = _store().revoke_api_key(_id_argument(api_key_id, "API key"))
+    if record is None:
+        raise click.ClickException(f"API key {api_key_id} does not exist")
+    _emit({"id": record.id, "revoked": True})
+
+
+@users.command("create")
+@click.option("--workspace", "workspace_id", required=True, type=int)
+@click.option("--email", required=True)
+def users_create(workspace_id: int, email: str) -> None:
+    email = email.strip()
+    if "@" not in email or len(email) > 320:
+        raise click.ClickException(f"{email!r} is not an email address")
+    with _WorkspaceErrors(workspace_id):
+        user = _store().add_user(workspace_id, email)
+    _emit({"id": user.id, "workspace_id": user.workspace_id, "email": user.email})
+
+
+@users.command("token", help="Issue an access token for the in-app route.")
+@click.argument("user_id", type=int)
+@click.option("--expires-in", "expires_in", default=3600, show_default=True, type=int, help="Seconds.")
+def users_token(user_id: int, expires_in: int) -> None:
+    if not 0 < expires_in <= 366 * 24 * 3600:
+        raise click.ClickException("--expires-in must be between 1 second and 366 days")
+    if _store().user(_id_argument(user_id, "user")) is None:
+        raise click.ClickException(f"user {user_id} does not exist")
+    _emit({"access_token": auth.access_token_for(user_id, expires_in)})
+
+
+@accounts.command("create")
+@click.option("--workspace", "workspace_id", required=True, type=int)
+@click.option("--provider-account-id", required=True, help="The account id Unipile gave the account.")
+@click.option("--provider", default="LINKEDIN", show_default=True)
+@click.option("--status", default="OK", show_default=True)
+def accounts_create(workspace_id: int, provider_account_id: str, provider: str, status: str) -> None:
+    if not provider_account_id.strip():
+        raise click.ClickException("--provider-account-id must not be blank")
+    chosen_provider, chosen_status = _provider(provider), _status(status)
+    with _WorkspaceErrors(workspace_id):
+        account = _store().add_account(
+            workspace_id, chosen_provider, provider_account_id.strip(), chosen_status
+        )
+    _emit(_account_json(account))
+
+
+@accounts.command("set-status")
+@click.argument("account_id", type=int)
+@click.argument("status")
+def accounts_set_status(account_id: int, status: str) -> None:
+    chosen_status = _status(status)
+    account = _store().set_account_status(_id_argument(account_id, "account"), chosen_status)
+    if account is None:
+        raise click.ClickException(f"account {account_id} does not exist")
+    _emit(_account_json(account))
+
+
+@prospects.command("create")
+@click.option("--workspace", "workspace_id", required=True, type=int)
+@click.option("--linkedin-url", default=None)
+def prospects_create(workspace_id: int, linkedin_url: str | None) -> None:
+    with _WorkspaceErrors(workspace_id):
+        prospect = _store().add_prospect(workspace_id, linkedin_url)
+    _emit(
+        {
+            "id": prospect.id,
+            "workspace_id": prospect.workspace_id,
+            "linkedin_profile_url": prospect.linkedin_profile_url,
+        }
+    )
+
+
+@click.command("demo", help="Seed a demo workspace once and print ready-to-run curl lines.")
+@click.option("--file", "demo_file", default="var/demo.json", show_default=True, type=click.Path())
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+def demo(demo_file: str, base_url: str) -> None:
+    path = Path(demo_file)
+    seeded = _existing_demo(path) or _seed_demo(path)
+    _emit({**seeded, "curl": _curl_lines(seeded, base_url)})
+
+
+def _existing_demo(path: Path) -> dict[str, Any] | None:
+    """The saved demo, if its key still opens this database (it may have been deleted since)."""
+    try:
+        seeded = json.loads(path.read_text())
+        services.workspace_for_api_key(seeded["api_key"], store=_store())
+    except (OSError, ValueError, KeyError, TypeError, Unauthenticated):
+        return None
+    return seeded
+
+
+def _seed_demo(path: Path) -> dict[str, Any]:
+    store = _store()
+    workspace = store.add_workspace("Demo workspace")
+    account = store.add_account(workspace.id, Provider.LINKEDIN, "demo-linkedin-account", AccountStatus.OK)
+    _, key = services.issue_api_key(workspace.id, "demo", store=store)
+    seeded = {
+        "workspace_id": workspace.id,
+        "account_id": account.id,
+        "api_key": key,
+        "prospects": {
+            name: store.add_prospect(workspace.id, url).id for name, url in DEMO_PROSPECT_URLS.items()
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(seeded))
+    path.chmod(0o600)
+    return seeded
+
+
+def _curl_lines(seeded: dict[str, Any], base_url: str) -> list[str]:
+    return [
+        f'curl -H "X-API-Key: {seeded["api_key"]}" '
+        f'"{base_url}/api/v1/public/prospects/{prospect_id}/connection-status/"'
+        for prospect_id in seeded["prospects"].values()
+    ]

@@ -1,0 +1,83 @@
+"""One table from domain error to the contract's status and message, and one JSON error shape."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import (
+    DomainError,
+    InvalidLinkedInProfileUrl,
+    InvalidRequest,
+    NoActiveLinkedInAccount,
+    ProspectAccessDenied,
+    ProspectHasNoLinkedInUrl,
+    ProspectNotFound,
+    ProviderFailure,
+    RequestedAccountUnavailable,
+    Unauthenticated,
+    UnknownWorkspace,
+)
+
+log = logging.getLogger(__name__)
+
+PROVIDER_FAILED = "Failed to fetch prospect profile from LinkedIn provider"
+
+ERROR_RESPONSES: dict[type[DomainError], tuple[int, str]] = {
+    ProspectNotFound: (404, "Prospect not found"),
+    ProspectAccessDenied: (403, "Access denied"),
+    ProspectHasNoLinkedInUrl: (400, "Prospect has no LinkedIn profile URL to check against"),
+    InvalidLinkedInProfileUrl: (
+        400,
+        "Prospect's LinkedIn profile URL is not a valid LinkedIn profile URL",
+    ),
+    NoActiveLinkedInAccount: (400, "No active LinkedIn account is connected to this workspace"),
+    RequestedAccountUnavailable: (
+        400,
+        "Requested LinkedIn account not found or not active in this workspace",
+    ),
+    UnknownWorkspace: (404, "Workspace not found"),
+    ProviderFailure: (502, PROVIDER_FAILED),
+}
+
+
+def error_response(status: int, message: str, **extra: object) -> Response:
+    response = jsonify({"success": False, "error": message, **extra})
+    response.status_code = status
+    return response
+
+
+def domain_error_response(error: DomainError) -> Response:
+    if isinstance(error, Unauthenticated):
+        return error_response(401, error.reason)
+    if isinstance(error, InvalidRequest):
+        return error_response(400, error.message)
+    status, message = ERROR_RESPONSES[type(error)]
+    if isinstance(error, ProviderFailure):
+        response = error_response(status, message, code=error.code.value)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    return error_response(status, message)
+
+
+def http_error_response(error: HTTPException) -> Response:
+    # Keep Werkzeug's headers (Allow on 405, Location on redirects); replace the HTML body.
+    response = error.get_response()
+    body = error_response(error.code or 500, error.name)
+    response.set_data(body.get_data())
+    response.content_type = "application/json"
+    return response
+
+
+def unexpected_error_response(error: Exception) -> Response:
+    log.exception("Unhandled error while serving a request")
+    return error_response(500, "Internal server error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error_response)
+    app.register_error_handler(HTTPException, http_error_response)
+    app.register_error_handler(Exception, unexpected_error_response)

@@ -1,0 +1,179 @@
+"""The check and the two authentications, over the hand-written fakes."""
+
+import pytest
+
+from domain import services
+from domain.errors import (
+    InvalidLinkedInProfileUrl,
+    NoActiveLinkedInAccount,
+    ProspectAccessDenied,
+    ProspectHasNoLinkedInUrl,
+    ProspectNotFound,
+    ProviderFailure,
+    ProviderFailureCode,
+    RequestedAccountUnavailable,
+    Unauthenticated,
+)
+from domain.model import MAX_ID, AccountStatus, ProfileRelationship, Provider
+from domain.profile_url import LinkedInApi
+from tests.fakes import FakeLinkedInProvider, FakeProspectStore
+
+
+@pytest.fixture
+def store():
+    return FakeProspectStore()
+
+
+@pytest.fixture
+def provider():
+    return FakeLinkedInProvider()
+
+
+@pytest.fixture
+def workspace(store):
+    return store.add_workspace("Acme")
+
+
+def check(store, provider, workspace_id, prospect_id, account_id=None):
+    return services.check_connection_status(
+        workspace_id=workspace_id,
+        prospect_id=prospect_id,
+        requested_account_id=account_id,
+        store=store,
+        provider=provider,
+    )
+
+
+def test_first_degree_prospect_is_connected_from_the_default_account(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "later", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe/")
+    provider.answer("jane-doe", ProfileRelationship("FIRST_DEGREE"))
+
+    status = check(store, provider, workspace.id, prospect.id)
+
+    assert (status.is_connected, status.connection_level, status.network_distance) == (True, 1, "FIRST_DEGREE")
+    [(account, profile)] = provider.calls
+    assert account.provider_account_id == "later" and profile.value == "jane-doe"
+    assert status.checked_with_account_id == account.id
+
+
+def test_each_check_asks_the_provider_again(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "acc", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "linkedin.com/in/jane")
+    provider.answer("jane", ProfileRelationship("SECOND_DEGREE"))
+    assert not check(store, provider, workspace.id, prospect.id).is_connected
+    provider.answer("jane", ProfileRelationship("FIRST_DEGREE"))
+    assert check(store, provider, workspace.id, prospect.id).is_connected
+    assert len(provider.calls) == 2
+
+
+def test_sales_navigator_url_is_checked_through_sales_navigator(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "acc", AccountStatus.OK)
+    prospect = store.add_prospect(
+        workspace.id, "https://www.linkedin.com/sales/lead/ACwAABw-RqYBvR5Os6ZH,NAME_SEARCH,n7cD"
+    )
+    check(store, provider, workspace.id, prospect.id)
+    [(_, profile)] = provider.calls
+    assert (profile.value, profile.linkedin_api) == ("ACwAABw-RqYBvR5Os6ZH", LinkedInApi.SALES_NAVIGATOR)
+
+
+@pytest.mark.parametrize("prospect_id", [0, -1, 999_999, MAX_ID, MAX_ID + 1, 2**200])
+def test_unknown_prospect_is_not_found(store, provider, workspace, prospect_id):
+    with pytest.raises(ProspectNotFound):
+        check(store, provider, workspace.id, prospect_id)
+    assert provider.calls == []
+
+
+def test_prospect_of_another_workspace_is_denied_before_anything_else_about_it(store, provider, workspace):
+    other = store.add_workspace("Other")
+    prospect = store.add_prospect(other.id, None)  # no URL, no accounts: 403 still comes first
+    with pytest.raises(ProspectAccessDenied):
+        check(store, provider, workspace.id, prospect.id, account_id=12345)
+
+
+@pytest.mark.parametrize("url", [None, "", "   \t"])
+def test_prospect_without_a_url_is_refused_before_account_selection(store, provider, workspace, url):
+    prospect = store.add_prospect(workspace.id, url)  # no accounts either: URL is checked first
+    with pytest.raises(ProspectHasNoLinkedInUrl):
+        check(store, provider, workspace.id, prospect.id)
+
+
+def test_non_profile_url_is_refused_without_calling_the_provider(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "acc", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/company/acme/")
+    with pytest.raises(InvalidLinkedInProfileUrl):
+        check(store, provider, workspace.id, prospect.id)
+    assert provider.calls == []
+
+
+def test_workspace_without_an_active_linkedin_account(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "dead", AccountStatus.CREDENTIALS)
+    store.add_account(workspace.id, Provider.WHATSAPP, "chat", AccountStatus.OK)
+    other = store.add_workspace("Other")
+    store.add_account(other.id, Provider.LINKEDIN, "theirs", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
+    with pytest.raises(NoActiveLinkedInAccount):
+        check(store, provider, workspace.id, prospect.id)
+    assert provider.calls == []
+
+
+def test_requested_account_of_another_workspace_is_unavailable(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "ours", AccountStatus.OK)
+    other = store.add_workspace("Other")
+    theirs = store.add_account(other.id, Provider.LINKEDIN, "theirs", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
+    with pytest.raises(RequestedAccountUnavailable):
+        check(store, provider, workspace.id, prospect.id, account_id=theirs.id)
+    assert provider.calls == []
+
+
+def test_requested_account_is_the_perspective_of_the_check(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "first", AccountStatus.OK)
+    second = store.add_account(workspace.id, Provider.LINKEDIN, "second", AccountStatus.SYNC_SUCCESS)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
+    status = check(store, provider, workspace.id, prospect.id, account_id=second.id)
+    assert status.checked_with_account_id == second.id
+    assert provider.calls[0][0].provider_account_id == "second"
+
+
+def test_provider_failure_passes_through_with_its_code(store, provider, workspace):
+    store.add_account(workspace.id, Provider.LINKEDIN, "acc", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
+    provider.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=30))
+    with pytest.raises(ProviderFailure) as failure:
+        check(store, provider, workspace.id, prospect.id)
+    assert (failure.value.code, failure.value.retry_after) == (ProviderFailureCode.RATE_LIMITED, 30)
+
+
+def test_api_key_authenticates_its_workspace_until_revoked(store, workspace):
+    record, key = services.issue_api_key(workspace.id, "ci", store=store)
+    assert services.workspace_for_api_key(key, store=store) == workspace.id
+    assert services.workspace_for_api_key(f"  {key} ", store=store) == workspace.id
+    store.revoke_api_key(record.id)
+    with pytest.raises(Unauthenticated) as refused:
+        services.workspace_for_api_key(key, store=store)
+    assert refused.value.reason == "Invalid API key"
+
+
+@pytest.mark.parametrize("presented, reason", [(None, "Missing API key"), ("", "Missing API key"), ("  ", "Missing API key")])
+def test_absent_api_key(store, presented, reason):
+    with pytest.raises(Unauthenticated) as refused:
+        services.workspace_for_api_key(presented, store=store)
+    assert refused.value.reason == reason
+
+
+def test_wrong_secret_behind_a_real_prefix_is_invalid(store, workspace):
+    _, key = services.issue_api_key(workspace.id, None, store=store)
+    prefix = key.split(".")[0]
+    for presented in [prefix + ".wrong-secret", "garbage", key + "x"]:
+        with pytest.raises(Unauthenticated) as refused:
+            services.workspace_for_api_key(presented, store=store)
+        assert refused.value.reason == "Invalid API key"
+
+
+def test_token_identity_must_name_an_existing_user(store, workspace):
+    user = store.add_user(workspace.id, "ops@example.com")
+    assert services.workspace_for_user(str(user.id), store=store) == workspace.id
+    for identity in [user.id, "999", "0", "-1", "abc", None, str(2**70), "١"]:
+        with pytest.raises(Unauthenticated):
+            services.workspace_for_user(identity, store=store)
