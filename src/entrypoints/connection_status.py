@@ -19,13 +19,14 @@ _MAX_ID_DIGITS = len(str(MAX_ID))
 INVALID_ACCOUNT_ID = "account_id must be a positive integer"
 
 
-@blueprint.get("/api/v1/public/prospects/<prospect_id>/connection-status/")
+# strict_slashes=False: a client that drops the trailing slash gets the answer, not a redirect.
+@blueprint.get("/api/v1/public/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_api_key(prospect_id: str) -> Response:
     store = _services().store
     return _check(workspace_from_api_key(store), prospect_id)
 
 
-@blueprint.get("/api/v1/prospects/<prospect_id>/connection-status/")
+@blueprint.get("/api/v1/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_token(prospect_id: str) -> Response:
     store = _services().store
     return _check(workspace_from_token(store), prospect_id)

@@ -1,0 +1,79 @@
+"""The app wired with fakes, and a small seeded world to call it with."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from flask_jwt_extended import create_access_token
+
+from domain import services
+from domain.model import AccountStatus, Provider
+from entrypoints.app import create_app
+from entrypoints.bootstrap import Services
+from tests.fakes import FakeLinkedInProvider, FakeProspectStore
+
+JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+@dataclass
+class World:
+    store: FakeProspectStore
+    provider: FakeLinkedInProvider
+    workspace_id: int
+    other_workspace_id: int
+    api_key: str
+    api_key_id: int
+    other_api_key: str
+    user_id: int
+    account_id: int
+    prospect_id: int
+    other_prospect_id: int
+
+
+@pytest.fixture
+def world():
+    store, provider = FakeProspectStore(), FakeLinkedInProvider()
+    workspace = store.add_workspace("Acme")
+    other = store.add_workspace("Other")
+    record, key = services.issue_api_key(workspace.id, "ci", store=store)
+    _, other_key = services.issue_api_key(other.id, None, store=store)
+    user = store.add_user(workspace.id, "sales@acme.test")
+    account = store.add_account(workspace.id, Provider.LINKEDIN, "t5XY4yQzR9WVrlNFyzPMhw", AccountStatus.OK)
+    store.add_account(other.id, Provider.LINKEDIN, "theirs", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe-4a1b2c3/")
+    other_prospect = store.add_prospect(other.id, "https://www.linkedin.com/in/john-roe/")
+    return World(
+        store=store,
+        provider=provider,
+        workspace_id=workspace.id,
+        other_workspace_id=other.id,
+        api_key=key,
+        api_key_id=record.id,
+        other_api_key=other_key,
+        user_id=user.id,
+        account_id=account.id,
+        prospect_id=prospect.id,
+        other_prospect_id=other_prospect.id,
+    )
+
+
+@pytest.fixture
+def app(world):
+    return create_app(
+        {"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True},
+        services=Services(store=world.store, provider=world.provider),
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def token_for(app):
+    def make(user_id, *, expires=timedelta(minutes=5), **kwargs):
+        with app.app_context():
+            return create_access_token(identity=str(user_id), expires_delta=expires, **kwargs)
+
+    return make
