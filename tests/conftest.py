@@ -1,14 +1,16 @@
-"""Store fixtures: a SQLite file per test and PostgreSQL databases per run, all built by the migrations.
+"""Store fixtures: a SQLite file per test and PostgreSQL databases per run, built by migrations.
 
-PostgreSQL comes from TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); its tests
-are skipped with the reason shown when no server answers, and fail instead when REQUIRE_POSTGRES=1.
+PostgreSQL comes from TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); its
+tests are skipped with the reason shown when no server answers, and fail when REQUIRE_POSTGRES=1.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,12 +27,27 @@ def sqlite_database_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'var' / 'store.db'}"
 
 
+@pytest.fixture(scope="session")
+def sqlite_migrated_template(tmp_path_factory) -> Path:
+    """A SQLite file at the head migration, migrated once per run and copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "store.db"
+    upgrade_schema(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def sqlite_store(sqlite_database_url) -> Iterator[SqlProspectStore]:
-    upgrade_schema(sqlite_database_url)
-    engine = create_engine_for(sqlite_database_url)
-    yield SqlProspectStore(engine)
+def sqlite_engine(sqlite_migrated_template, tmp_path) -> Iterator[sa.Engine]:
+    """An engine on this test's own SQLite file at the head migration."""
+    path = tmp_path / "store.db"
+    shutil.copyfile(sqlite_migrated_template, path)
+    engine = create_engine_for(f"sqlite:///{path}")
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(sqlite_engine) -> SqlProspectStore:
+    return SqlProspectStore(sqlite_engine)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +62,7 @@ def pg_admin_engine() -> Iterator[sa.Engine]:
         engine.dispose()
         reason = f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {exc.orig}"
         if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason + " (REQUIRE_POSTGRES=1)")
+            pytest.fail(reason + " (REQUIRE_POSTGRES=1)", pytrace=False)
         pytest.skip(reason)
     yield engine
     engine.dispose()
@@ -84,11 +101,16 @@ def pg_migrated_database_url(pg_database_factory) -> str:
 
 
 @pytest.fixture
-def pg_store(pg_migrated_database_url) -> Iterator[SqlProspectStore]:
-    """A store on the shared database, emptied before the test."""
+def pg_engine(pg_migrated_database_url) -> Iterator[sa.Engine]:
+    """An engine on the shared migrated database, its tables emptied before the test."""
     engine = create_engine_for(pg_migrated_database_url, pool_size=2)
     table_names = ", ".join(table.name for table in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.exec_driver_sql(f"TRUNCATE {table_names}")
-    yield SqlProspectStore(engine)
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pg_store(pg_engine) -> SqlProspectStore:
+    return SqlProspectStore(pg_engine)

@@ -1,4 +1,4 @@
-"""SqlProspectStore: the ProspectStore port on SQLAlchemy Core, SQLite by default, PostgreSQL in production."""
+"""SqlProspectStore: the ProspectStore port on SQLAlchemy Core, for SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
 # 64-bit ids everywhere; SQLite only autoincrements a column declared exactly INTEGER PRIMARY KEY.
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
-# How long a SQLite writer waits for the lock, and how long a PostgreSQL connect or pool checkout waits.
+# How long a SQLite writer waits for the lock, and a PostgreSQL connect or pool checkout waits.
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 POSTGRES_POOL_TIMEOUT_SECONDS = 5
@@ -276,7 +276,7 @@ def _is_storable_id(value: int) -> bool:
 
 
 def _is_storable_text(value: str) -> bool:
-    # PostgreSQL refuses NUL characters and no driver can encode lone surrogates; neither can be stored.
+    # PostgreSQL refuses NUL characters and no driver encodes lone surrogates: neither is stored.
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -323,11 +323,13 @@ def _api_key_from(row: Mapping[Any, Any]) -> ApiKeyRecord:
 
 
 def _user_from(row: Mapping[Any, Any]) -> User:
-    return User(id=row[users.c.id], workspace_id=row[users.c.workspace_id], email=row[users.c.email])
+    return User(
+        id=row[users.c.id], workspace_id=row[users.c.workspace_id], email=row[users.c.email]
+    )
 
 
 def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
-    """An Engine tuned for the backend the URL names: SQLite for the embedded default, PostgreSQL in production."""
+    """An Engine tuned for SQLite (pool_size unused) or PostgreSQL; other backends are refused."""
     url = _with_installed_driver(make_url(database_url))
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
@@ -341,11 +343,13 @@ def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
             pool_recycle=POSTGRES_POOL_RECYCLE_SECONDS,
             connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
         )
-    return create_engine(url, pool_pre_ping=True)
+    raise ValueError(
+        f"unsupported database URL scheme {url.drivername!r}: use sqlite:// or postgresql://"
+    )
 
 
 def _with_installed_driver(url: URL) -> URL:
-    # Plain postgresql:// (and Heroku-style postgres://) would pick psycopg2, which is not installed.
+    # Plain postgresql:// (and Heroku-style postgres://) would pick psycopg2, not installed here.
     if url.drivername in ("postgresql", "postgres"):
         return url.set(drivername="postgresql+psycopg")
     return url

@@ -1,4 +1,4 @@
-"""Runs the migrations on the database named by the config's sqlalchemy.url (see sql_store.upgrade_schema)."""
+"""Runs the migrations on the database the config's sqlalchemy.url names (see upgrade_schema)."""
 
 from alembic import context
 
