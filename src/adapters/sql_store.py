@@ -1,0 +1,397 @@
+"""SqlProspectStore: the ProspectStore port on SQLAlchemy Core, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.engine import URL, make_url
+
+from domain.errors import UnknownWorkspace
+from domain.model import (
+    MAX_ID,
+    AccountStatus,
+    ApiKeyRecord,
+    CheckContext,
+    ConnectedAccount,
+    Prospect,
+    Provider,
+    User,
+    Workspace,
+)
+
+MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
+
+# 64-bit ids everywhere; SQLite only autoincrements a column declared exactly INTEGER PRIMARY KEY.
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+# How long a SQLite writer waits for the lock, and a PostgreSQL connect or pool checkout waits.
+SQLITE_BUSY_TIMEOUT_SECONDS = 15
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+POSTGRES_POOL_TIMEOUT_SECONDS = 5
+POSTGRES_MAX_OVERFLOW = 5
+# Below the idle timeout of the proxies and load balancers we have met.
+POSTGRES_POOL_RECYCLE_SECONDS = 1800
+
+metadata = MetaData()
+
+
+def _created_at() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _workspace_id() -> Column:
+    return Column("workspace_id", _ID, ForeignKey("workspaces.id"), nullable=False)
+
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    _created_at(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    _workspace_id(),
+    Column("email", Text, nullable=False),
+    _created_at(),
+    # Also serves as the index on workspace_id.
+    UniqueConstraint("workspace_id", "email", name="uq_users_workspace_id_email"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    _workspace_id(),
+    Column("name", Text, nullable=True),
+    Column("prefix", String(32), nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    _created_at(),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_api_keys_prefix", "prefix", unique=True),
+    Index("ix_api_keys_workspace_id", "workspace_id"),
+)
+
+connected_accounts = Table(
+    "connected_accounts",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    _workspace_id(),
+    Column("provider", String(32), nullable=False),
+    Column("provider_account_id", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_connected_accounts_workspace_id", "workspace_id"),
+    # The account status webhook names accounts by the provider's id.
+    Index("ix_connected_accounts_provider_account_id", "provider_account_id"),
+)
+
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    _workspace_id(),
+    Column("linkedin_profile_url", Text, nullable=True),
+    _created_at(),
+    Index("ix_prospects_workspace_id", "workspace_id"),
+)
+
+# A row whose provider this release does not know (written by a newer release or by hand) cannot be
+# represented as a ConnectedAccount; the store leaves it out rather than fail every check of its
+# workspace. It could never run a LinkedIn check anyway.
+_HAS_KNOWN_PROVIDER = connected_accounts.c.provider.in_([provider.value for provider in Provider])
+
+
+class SqlProspectStore:
+    """ProspectStore on an Engine; each method is one transaction, each lookup one statement."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def check_context(self, prospect_id: int) -> CheckContext | None:
+        if not _is_storable_id(prospect_id):
+            return None
+        accounts_of_workspace = and_(
+            connected_accounts.c.workspace_id == prospects.c.workspace_id, _HAS_KNOWN_PROVIDER
+        )
+        statement = (
+            select(prospects, connected_accounts)
+            .select_from(prospects.outerjoin(connected_accounts, accounts_of_workspace))
+            .where(prospects.c.id == prospect_id)
+            .order_by(connected_accounts.c.id)
+        )
+        with self._engine.connect() as connection:
+            rows = [row._mapping for row in connection.execute(statement)]
+        if not rows:
+            return None
+        return CheckContext(
+            prospect=_prospect_from(rows[0]),
+            accounts=tuple(
+                _account_from(row) for row in rows if row[connected_accounts.c.id] is not None
+            ),
+        )
+
+    def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
+        if not _is_storable_text(prefix):
+            return None
+        statement = select(api_keys).where(api_keys.c.prefix == prefix)
+        with self._engine.connect() as connection:
+            row = connection.execute(statement).one_or_none()
+        return None if row is None else _api_key_from(row._mapping)
+
+    def user(self, user_id: int) -> User | None:
+        if not _is_storable_id(user_id):
+            return None
+        with self._engine.connect() as connection:
+            row = connection.execute(select(users).where(users.c.id == user_id)).one_or_none()
+        return None if row is None else _user_from(row._mapping)
+
+    def add_workspace(self, name: str) -> Workspace:
+        statement = insert(workspaces).values(name=name).returning(workspaces)
+        with self._engine.begin() as connection:
+            row = connection.execute(statement).one()
+        return Workspace(id=row.id, name=row.name)
+
+    def add_api_key(
+        self, workspace_id: int, name: str | None, prefix: str, secret_hash: str
+    ) -> ApiKeyRecord:
+        row = self._insert_for_workspace(
+            api_keys, workspace_id, name=name, prefix=prefix, secret_hash=secret_hash
+        )
+        return _api_key_from(row)
+
+    def revoke_api_key(self, api_key_id: int) -> ApiKeyRecord | None:
+        if not _is_storable_id(api_key_id):
+            return None
+        statement = (
+            update(api_keys)
+            .where(api_keys.c.id == api_key_id)
+            # Revoking again keeps the time of the first revocation.
+            .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now()))
+            .returning(api_keys)
+        )
+        with self._engine.begin() as connection:
+            row = connection.execute(statement).one_or_none()
+        return None if row is None else _api_key_from(row._mapping)
+
+    def add_user(self, workspace_id: int, email: str) -> User:
+        return _user_from(self._insert_for_workspace(users, workspace_id, email=email))
+
+    def add_account(
+        self,
+        workspace_id: int,
+        provider: Provider,
+        provider_account_id: str,
+        status: AccountStatus,
+    ) -> ConnectedAccount:
+        row = self._insert_for_workspace(
+            connected_accounts,
+            workspace_id,
+            provider=provider.value,
+            provider_account_id=provider_account_id,
+            status=status.value,
+        )
+        return _account_from(row)
+
+    def set_account_status(self, account_id: int, status: AccountStatus) -> ConnectedAccount | None:
+        if not _is_storable_id(account_id):
+            return None
+        statement = (
+            update(connected_accounts)
+            .where(connected_accounts.c.id == account_id, _HAS_KNOWN_PROVIDER)
+            .values(status=status.value, updated_at=func.now())
+            .returning(connected_accounts)
+        )
+        with self._engine.begin() as connection:
+            row = connection.execute(statement).one_or_none()
+        return None if row is None else _account_from(row._mapping)
+
+    def add_prospect(self, workspace_id: int, linkedin_profile_url: str | None) -> Prospect:
+        row = self._insert_for_workspace(
+            prospects, workspace_id, linkedin_profile_url=linkedin_profile_url
+        )
+        return _prospect_from(row)
+
+    def _insert_for_workspace(
+        self, table: Table, workspace_id: int, **values: Any
+    ) -> Mapping[Any, Any]:
+        """INSERT ... SELECT FROM workspaces: no row comes back when the workspace does not exist.
+
+        This needs no foreign-key enforcement and no error-text parsing to tell an unknown
+        workspace from any other integrity error.
+        """
+        if not _is_storable_id(workspace_id):
+            raise UnknownWorkspace()
+        source = select(
+            workspaces.c.id,
+            *(literal(value, table.c[column].type) for column, value in values.items()),
+        ).where(workspaces.c.id == workspace_id)
+        statement = (
+            insert(table)
+            .from_select(["workspace_id", *values], source)
+            .returning(table)
+        )
+        with self._engine.begin() as connection:
+            row = connection.execute(statement).one_or_none()
+        if row is None:
+            raise UnknownWorkspace()
+        return row._mapping
+
+
+def _is_storable_id(value: int) -> bool:
+    # Drivers raise OverflowError (SQLite) or a range error (PostgreSQL) beyond 64 bits.
+    return -MAX_ID - 1 <= value <= MAX_ID
+
+
+def _is_storable_text(value: str) -> bool:
+    # PostgreSQL refuses NUL characters and no driver encodes lone surrogates: neither is stored.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
+def _prospect_from(row: Mapping[Any, Any]) -> Prospect:
+    return Prospect(
+        id=row[prospects.c.id],
+        workspace_id=row[prospects.c.workspace_id],
+        linkedin_profile_url=row[prospects.c.linkedin_profile_url],
+    )
+
+
+def _account_from(row: Mapping[Any, Any]) -> ConnectedAccount:
+    return ConnectedAccount(
+        id=row[connected_accounts.c.id],
+        workspace_id=row[connected_accounts.c.workspace_id],
+        provider=Provider(row[connected_accounts.c.provider]),
+        provider_account_id=row[connected_accounts.c.provider_account_id],
+        status=_status_from(row[connected_accounts.c.status]),
+    )
+
+
+def _status_from(text: str) -> AccountStatus:
+    try:
+        return AccountStatus(text)
+    except ValueError:
+        # A status this release does not know (the provider added one) must not fail the check of
+        # a whole workspace: the account is just unusable.
+        return AccountStatus.ERROR
+
+
+def _api_key_from(row: Mapping[Any, Any]) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        id=row[api_keys.c.id],
+        workspace_id=row[api_keys.c.workspace_id],
+        name=row[api_keys.c.name],
+        prefix=row[api_keys.c.prefix],
+        secret_hash=row[api_keys.c.secret_hash],
+        revoked=row[api_keys.c.revoked_at] is not None,
+    )
+
+
+def _user_from(row: Mapping[Any, Any]) -> User:
+    return User(
+        id=row[users.c.id], workspace_id=row[users.c.workspace_id], email=row[users.c.email]
+    )
+
+
+def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
+    """An Engine tuned for SQLite (pool_size unused) or PostgreSQL; other backends are refused."""
+    url = _with_installed_driver(make_url(database_url))
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=POSTGRES_MAX_OVERFLOW,
+            pool_timeout=POSTGRES_POOL_TIMEOUT_SECONDS,
+            pool_recycle=POSTGRES_POOL_RECYCLE_SECONDS,
+            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        )
+    raise ValueError(
+        f"unsupported database URL scheme {url.drivername!r}: use sqlite:// or postgresql://"
+    )
+
+
+def _with_installed_driver(url: URL) -> URL:
+    # Plain postgresql:// (and Heroku-style postgres://) would pick psycopg2, not installed here.
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def enforce_foreign_keys(dbapi_connection: Any, _connection_record: Any) -> None:
+        # SQLite ignores foreign keys unless each connection asks for them.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def upgrade_schema(database_url: str, revision: str = "head") -> None:
+    _run_migration_command(command.upgrade, database_url, revision)
+
+
+def downgrade_schema(database_url: str, revision: str) -> None:
+    _run_migration_command(command.downgrade, database_url, revision)
+
+
+def current_revision(database_url: str) -> str | None:
+    """The migration the database is at; None for a database never migrated."""
+    engine = create_engine_for(database_url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def _run_migration_command(migration_command: Any, database_url: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIRECTORY))
+    url = _with_installed_driver(make_url(database_url)).render_as_string(hide_password=False)
+    # Config values go through ConfigParser interpolation: a '%' in a password must be doubled.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    migration_command(config, revision)

@@ -1,0 +1,130 @@
+"""What only the SQL store can get wrong: statement counts, foreign rows, engine settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from adapters.sql_store import (
+    SqlProspectStore,
+    api_keys,
+    connected_accounts,
+    create_engine_for,
+    users,
+)
+from domain.model import AccountStatus, Provider
+
+LINKEDIN_URL = "https://www.linkedin.com/in/jane-doe"
+LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
+ENGINE_FIXTURES = {"sqlite": "sqlite_engine", "postgresql": "pg_engine"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request) -> sa.Engine:
+    return request.getfixturevalue(ENGINE_FIXTURES[request.param])
+
+
+def record_statements(engine: sa.Engine) -> list[str]:
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    return statements
+
+
+def test_each_lookup_on_the_request_path_is_one_statement(engine):
+    store = SqlProspectStore(engine)
+    workspace = store.add_workspace("Acme")
+    for number in range(3):
+        store.add_account(workspace.id, Provider.LINKEDIN, f"acc-{number}", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
+    key = store.add_api_key(workspace.id, None, "a1b2c3d4e5f6", "hash")
+    user = store.add_user(workspace.id, "ada@example.com")
+    statements = record_statements(engine)
+
+    assert len(store.check_context(prospect.id).accounts) == 3
+    assert store.api_key_by_prefix(key.prefix) == key
+    assert store.user(user.id) == user
+    assert len(statements) == 3
+
+
+def test_revoking_again_keeps_the_time_of_the_first_revocation(engine):
+    store = SqlProspectStore(engine)
+    key = store.add_api_key(store.add_workspace("Acme").id, None, "a1b2c3d4e5f6", "hash")
+    store.revoke_api_key(key.id)
+    # Backdated, so a second revocation that overwrote it could not go unnoticed within a second.
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(api_keys).where(api_keys.c.id == key.id).values(revoked_at=LONG_AGO)
+        )
+
+    store.revoke_api_key(key.id)
+
+    with engine.connect() as connection:
+        revoked_at = connection.execute(
+            sa.select(api_keys.c.revoked_at).where(api_keys.c.id == key.id)
+        ).scalar_one()
+    assert revoked_at.replace(tzinfo=None) == LONG_AGO.replace(tzinfo=None)
+
+
+def test_an_account_status_this_release_does_not_know_makes_the_account_unusable(engine):
+    store = SqlProspectStore(engine)
+    workspace = store.add_workspace("Acme")
+    account = store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(connected_accounts)
+            .where(connected_accounts.c.id == account.id)
+            .values(status="SOME_NEW_STATUS")
+        )
+
+    (stored,) = store.check_context(prospect.id).accounts
+
+    assert stored.status is AccountStatus.ERROR and not stored.can_check_linkedin
+
+
+def test_an_account_of_a_provider_this_release_does_not_know_is_left_out(engine):
+    store = SqlProspectStore(engine)
+    workspace = store.add_workspace("Acme")
+    unknown = store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    known = store.add_account(workspace.id, Provider.LINKEDIN, "acc-2", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(connected_accounts)
+            .where(connected_accounts.c.id == unknown.id)
+            .values(provider="SOME_NEW_PROVIDER")
+        )
+
+    assert store.check_context(prospect.id).accounts == (known,)
+    assert store.set_account_status(unknown.id, AccountStatus.STOPPED) is None
+
+
+def test_sqlite_enforces_foreign_keys(sqlite_engine):
+    with pytest.raises(sa.exc.IntegrityError), sqlite_engine.begin() as connection:
+        connection.execute(sa.insert(users).values(workspace_id=999, email="ada@example.com"))
+
+
+def test_sqlite_database_directory_is_created(tmp_path):
+    database_path = tmp_path / "var" / "data" / "store.db"
+
+    create_engine_for(f"sqlite:///{database_path}").dispose()
+
+    assert database_path.parent.is_dir()
+
+
+@pytest.mark.parametrize(
+    "database_url", ["postgresql://app@db.internal/app", "postgres://app@db.internal/app"]
+)
+def test_postgresql_urls_use_the_installed_psycopg_3_driver(database_url):
+    engine = create_engine_for(database_url, pool_size=3)
+
+    assert engine.dialect.driver == "psycopg"
+    assert engine.pool.size() == 3
+    engine.dispose()
+
+
+def test_other_database_backends_are_refused_at_start_up():
+    with pytest.raises(ValueError, match="unsupported database URL scheme 'mysql'"):
+        create_engine_for("mysql://app:secret@db.internal/app")

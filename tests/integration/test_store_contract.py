@@ -1,0 +1,174 @@
+"""The ProspectStore contract, run against the fake and the SQL store on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import UnknownWorkspace
+from domain.model import MAX_ID, AccountStatus, CheckContext, Provider
+from domain.ports import ProspectStore
+from fakes import FakeProspectStore
+
+SQL_STORE_FIXTURES = {"sqlite": "sqlite_store", "postgresql": "pg_store"}
+IDS_BEYOND_64_BITS = [MAX_ID + 1, 2**64, -(2**63) - 1, 10**30]
+
+
+@pytest.fixture(params=["fake", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request) -> ProspectStore:
+    if request.param == "fake":
+        return FakeProspectStore()
+    return request.getfixturevalue(SQL_STORE_FIXTURES[request.param])
+
+
+def test_check_context_holds_the_prospect_and_exactly_its_workspace_accounts_by_id(store):
+    ours = store.add_workspace("Ours")
+    theirs = store.add_workspace("Theirs")
+    first = store.add_account(ours.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    store.add_account(theirs.id, Provider.LINKEDIN, "acc-theirs", AccountStatus.OK)
+    second = store.add_account(ours.id, Provider.WHATSAPP, "acc-2", AccountStatus.STOPPED)
+    third = store.add_account(ours.id, Provider.LINKEDIN, "acc-3", AccountStatus.CREDENTIALS)
+    prospect = store.add_prospect(ours.id, "https://www.linkedin.com/in/jane-doe")
+    store.add_prospect(theirs.id, "https://www.linkedin.com/in/john-doe")
+
+    assert store.check_context(prospect.id) == CheckContext(
+        prospect=prospect, accounts=(first, second, third)
+    )
+
+
+def test_check_context_of_a_workspace_without_accounts_has_no_accounts(store):
+    workspace = store.add_workspace("Empty")
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe")
+
+    assert store.check_context(prospect.id) == CheckContext(prospect=prospect, accounts=())
+
+
+@pytest.mark.parametrize("unknown_id", [0, -1, MAX_ID])
+def test_lookups_of_unknown_ids_answer_none(store, unknown_id):
+    workspace = store.add_workspace("Acme")
+    store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe")
+
+    assert store.check_context(unknown_id) is None
+    assert store.user(unknown_id) is None
+    assert store.revoke_api_key(unknown_id) is None
+    assert store.set_account_status(unknown_id, AccountStatus.OK) is None
+
+
+@pytest.mark.parametrize("huge_id", IDS_BEYOND_64_BITS)
+def test_ids_beyond_64_bits_name_nothing(store, huge_id):
+    assert store.check_context(huge_id) is None
+    assert store.user(huge_id) is None
+    assert store.revoke_api_key(huge_id) is None
+    assert store.set_account_status(huge_id, AccountStatus.OK) is None
+    with pytest.raises(UnknownWorkspace):
+        store.add_prospect(huge_id, None)
+
+
+def test_api_key_is_found_by_its_exact_prefix(store):
+    workspace = store.add_workspace("Acme")
+    named = store.add_api_key(workspace.id, "ci", "a1b2c3d4e5f6", "hash-1")
+    unnamed = store.add_api_key(workspace.id, None, "0f0f0f0f0f0f", "hash-2")
+
+    assert store.api_key_by_prefix("a1b2c3d4e5f6") == named
+    assert store.api_key_by_prefix("0f0f0f0f0f0f") == unnamed
+    assert (named.workspace_id, named.name, named.secret_hash, named.revoked) == (
+        workspace.id,
+        "ci",
+        "hash-1",
+        False,
+    )
+    assert unnamed.name is None
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["ffffffffffff", "A1B2C3D4E5F6", "a1b2c3d4e5f", "", "a1b2\x00c3d4e5f6", "a1b2\ud800c3d4e5f"],
+    ids=["other", "upper-case", "shorter", "empty", "nul", "lone-surrogate"],
+)
+def test_api_key_lookup_of_any_other_text_answers_none(store, prefix):
+    workspace = store.add_workspace("Acme")
+    store.add_api_key(workspace.id, None, "a1b2c3d4e5f6", "hash")
+
+    assert store.api_key_by_prefix(prefix) is None
+
+
+def test_revoking_a_key_is_seen_by_the_next_lookup_and_can_be_repeated(store):
+    workspace = store.add_workspace("Acme")
+    key = store.add_api_key(workspace.id, "ci", "a1b2c3d4e5f6", "hash-1")
+    other = store.add_api_key(workspace.id, None, "0f0f0f0f0f0f", "hash-2")
+
+    revoked = store.revoke_api_key(key.id)
+
+    assert revoked is not None and revoked.revoked
+    assert (revoked.id, revoked.prefix, revoked.secret_hash) == (key.id, key.prefix, "hash-1")
+    assert store.api_key_by_prefix(key.prefix) == revoked
+    assert store.revoke_api_key(key.id) == revoked
+    assert store.api_key_by_prefix(other.prefix) == other
+
+
+def test_user_is_found_by_id(store):
+    workspace = store.add_workspace("Acme")
+    user = store.add_user(workspace.id, "ada@example.com")
+    store.add_user(workspace.id, "grace@example.com")
+
+    assert store.user(user.id) == user
+    assert (user.workspace_id, user.email) == (workspace.id, "ada@example.com")
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda store, workspace_id: store.add_api_key(workspace_id, None, "a1b2c3d4e5f6", "hash"),
+        lambda store, workspace_id: store.add_user(workspace_id, "ada@example.com"),
+        lambda store, workspace_id: store.add_account(
+            workspace_id, Provider.LINKEDIN, "acc-1", AccountStatus.OK
+        ),
+        lambda store, workspace_id: store.add_prospect(workspace_id, None),
+    ],
+    ids=["api_key", "user", "account", "prospect"],
+)
+def test_writes_naming_an_unknown_workspace_raise_unknown_workspace(store, write):
+    workspace = store.add_workspace("Acme")
+
+    with pytest.raises(UnknownWorkspace):
+        write(store, workspace.id + 1000)
+    # Nothing half-written: the same write succeeds once it names a real workspace.
+    write(store, workspace.id)
+
+
+def test_account_status_change_is_seen_by_the_next_check(store):
+    workspace = store.add_workspace("Acme")
+    account = store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    other = store.add_account(workspace.id, Provider.LINKEDIN, "acc-2", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe")
+
+    updated = store.set_account_status(account.id, AccountStatus.CREDENTIALS)
+
+    assert updated is not None
+    assert (updated.id, updated.workspace_id, updated.provider, updated.provider_account_id) == (
+        account.id,
+        workspace.id,
+        Provider.LINKEDIN,
+        "acc-1",
+    )
+    assert updated.status is AccountStatus.CREDENTIALS and not updated.can_check_linkedin
+    assert store.check_context(prospect.id).accounts == (updated, other)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        "https://www.linkedin.com/in/j%C3%BCrgen-m%C3%BCller",
+        "https://www.linkedin.com/in/jürgen-müller-雅-😀",
+        "https://www.linkedin.com/in/" + "a" * 2000,
+    ],
+    ids=["null", "empty", "percent-encoded", "unicode", "long"],
+)
+def test_prospect_url_round_trips_unchanged(store, url):
+    workspace = store.add_workspace("Acme")
+
+    prospect = store.add_prospect(workspace.id, url)
+
+    assert prospect.linkedin_profile_url == url
+    assert store.check_context(prospect.id).prospect == prospect
