@@ -7,7 +7,7 @@ import pytest
 from domain.errors import UnknownWorkspace
 from domain.model import MAX_ID, AccountStatus, CheckContext, Provider
 from domain.ports import ProspectStore
-from fakes import FakeProspectStore
+from tests.fakes import FakeProspectStore
 
 SQL_STORE_FIXTURES = {"sqlite": "sqlite_store", "postgresql": "pg_store"}
 IDS_BEYOND_64_BITS = [MAX_ID + 1, 2**64, -(2**63) - 1, 10**30]
