@@ -1,0 +1,352 @@
+"""LinkedInProvider on Unipile's v1 API: one live profile lookup per check, bounded by one deadline."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import logging
+import math
+import random as random_module
+import re
+import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Callable, Mapping
+from urllib.parse import quote, urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from domain.errors import ProviderFailure, ProviderFailureCode
+from domain.model import (
+    ConnectedAccount,
+    Invitation,
+    InvitationStatus,
+    InvitationType,
+    ProfileRelationship,
+)
+from domain.profile_url import ProfileIdentifier
+
+logger = logging.getLogger(__name__)
+
+_READ_SIZE = 65536
+_RETRY_BACKOFF_SECONDS = 0.2
+# Unipile's own gateway trouble; a 500 comes from LinkedIn, and retrying it only adds to the
+# account's load there.
+_RETRYABLE_STATUSES = frozenset({502, 503, 504})
+_MIN_RETRY_AFTER_SECONDS = 1
+_MAX_RETRY_AFTER_SECONDS = 86_400
+# Only this shape reaches a log line: the rest of an error body is the server's free text.
+_ERROR_TYPE = re.compile(r"errors/[a-z0-9_]{1,64}")
+
+_INVALID_API_KEY = "errors/missing_credentials"
+# The LinkedIn session behind the account is dead or blocked: only its owner can reconnect it.
+_RECONNECT_ERRORS = frozenset(
+    {
+        "errors/disconnected_account",
+        "errors/expired_credentials",
+        "errors/invalid_credentials",
+        "errors/checkpoint_error",
+        "errors/multiple_sessions",
+        "errors/disconnected_feature",
+        "errors/account_restricted",
+        "errors/action_required",
+        "errors/unknown_authentication_context",
+    }
+)
+# Unipile answers a missing or locked profile with these 422s more often than with a 404.
+_UNKNOWN_PROFILE_ERRORS = frozenset({"errors/invalid_recipient", "errors/user_unreachable"})
+
+
+def unipile_base_url(dsn: str) -> str:
+    """`https://host:port` from the DSN as the dashboard shows it (`api8.unipile.com:13851`) or a full URL.
+
+    Raises ValueError saying what is wrong; the message never repeats the DSN, which could hold
+    credentials.
+    """
+    text = dsn.strip()
+    if not text:
+        raise ValueError("The Unipile DSN is empty.")
+    if any(char.isspace() or not char.isprintable() for char in text):
+        raise ValueError("The Unipile DSN contains spaces or control characters.")
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        parts.port  # raises ValueError unless the port is a number from 0 to 65535
+    except ValueError as exc:
+        raise ValueError("The Unipile DSN has an invalid host or port.") from exc
+    if parts.scheme.lower() not in ("https", "http"):
+        raise ValueError("The Unipile DSN must be host:port or an https:// (or http://) URL.")
+    if "@" in parts.netloc:
+        raise ValueError("The Unipile DSN must not carry credentials; the API key is configured apart.")
+    if not parts.hostname:
+        raise ValueError("The Unipile DSN names no host.")
+    if parts.path not in ("", "/"):
+        raise ValueError("The Unipile DSN must not have a path; the service adds /api/v1 itself.")
+    if "?" in text or "#" in text:
+        raise ValueError("The Unipile DSN must not have a query string or a fragment.")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+class _RetryableFailure(Exception):
+    """An attempt failed in a way another attempt may fix; `failure` is raised when none is left."""
+
+    def __init__(self, failure: ProviderFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+class UnipileLinkedInProvider:
+    """Asks Unipile how a profile relates to a connected account's LinkedIn member.
+
+    `timeout_seconds` bounds the whole call: connecting, every read and every retry. The one gap:
+    a server that drips its status line and headers restarts the read timeout with each byte.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout_seconds: float = 10.0,
+        pool_size: int = 10,
+        max_body_bytes: int = 1_048_576,
+        retries: int = 2,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = random_module.random,
+    ) -> None:
+        if not api_key or api_key != api_key.strip() or not api_key.isprintable():
+            raise ValueError("The Unipile API key is empty or has spaces or control characters.")
+        if timeout_seconds <= 0 or pool_size < 1 or max_body_bytes < 1 or retries < 0:
+            raise ValueError("Unipile timeout, pool size and body cap must be positive; retries not negative.")
+        self._base_url = unipile_base_url(base_url)
+        self._headers = {"X-API-KEY": api_key, "accept": "application/json"}
+        self._timeout_seconds = timeout_seconds
+        self._max_body_bytes = max_body_bytes
+        self._retries = retries
+        self._sleep = sleep
+        self._clock = clock
+        self._random = random
+        self._session = requests.Session()
+        # No urllib3 Retry: retries are ours, deadline-aware and never on 429.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        # Checks for every workspace share this session: no cookie may carry from one to the next.
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+    def close(self) -> None:
+        self._session.close()
+
+    def profile_relationship(
+        self, account: ConnectedAccount, profile: ProfileIdentifier
+    ) -> ProfileRelationship:
+        deadline = self._clock() + self._timeout_seconds
+        # The identifier arrives decoded; this is the one place it is percent-encoded.
+        url = f"{self._base_url}/api/v1/users/{quote(profile.value, safe='')}"
+        params = {"account_id": account.provider_account_id, "notify": "false"}
+        if profile.linkedin_api is not None:
+            params["linkedin_api"] = profile.linkedin_api.value
+        try:
+            return self._with_retries(url, params, deadline)
+        except ProviderFailure as failure:
+            if failure.code is ProviderFailureCode.AUTH_FAILED:
+                logger.error("Unipile rejected the API key (%s); every check fails until it is replaced", failure)
+            elif failure.code is ProviderFailureCode.PROFILE_NOT_FOUND:
+                logger.info("Unipile lookup from account %s found no profile: %s", account.id, failure)
+            else:
+                logger.warning("Unipile lookup from account %s failed: %s", account.id, failure)
+            raise
+
+    def _with_retries(self, url: str, params: dict[str, str], deadline: float) -> ProfileRelationship:
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(url, params, deadline)
+            except _RetryableFailure as retryable:
+                # Full jitter keeps many workers from retrying in step.
+                delay = self._random() * _RETRY_BACKOFF_SECONDS * 2**attempt
+                if attempt >= self._retries or self._clock() + delay >= deadline:
+                    raise retryable.failure from retryable.__cause__
+                logger.info("Unipile attempt %d failed (%s); retrying in %.2f s", attempt + 1, retryable, delay)
+                self._sleep(delay)
+                attempt += 1
+
+    def _attempt(self, url: str, params: dict[str, str], deadline: float) -> ProfileRelationship:
+        remaining = self._remaining(deadline)
+        try:
+            response = self._session.get(
+                url,
+                params=params,
+                headers=self._headers,
+                timeout=(remaining, remaining),
+                # A followed redirect would carry X-API-KEY to wherever it points.
+                allow_redirects=False,
+                stream=True,
+            )
+        # These exceptions' texts hold the URL, so the profile identifier: details name the class only.
+        except requests.Timeout as exc:
+            raise ProviderFailure(
+                ProviderFailureCode.TIMEOUT, f"no answer before the deadline ({type(exc).__name__})"
+            ) from exc
+        except requests.exceptions.SSLError as exc:
+            raise ProviderFailure(ProviderFailureCode.UNREACHABLE, "TLS with Unipile failed") from exc
+        except requests.ConnectionError as exc:
+            raise _RetryableFailure(
+                ProviderFailure(ProviderFailureCode.UNREACHABLE, f"cannot connect ({type(exc).__name__})")
+            ) from exc
+        except requests.RequestException as exc:
+            raise ProviderFailure(ProviderFailureCode.ERROR, f"request failed ({type(exc).__name__})") from exc
+        with response:
+            status = response.status_code
+            if status in _RETRYABLE_STATUSES:
+                raise _RetryableFailure(
+                    ProviderFailure(ProviderFailureCode.ERROR, f"Unipile answered HTTP {status}")
+                )
+            if status != 200:
+                raise _failure_for_status(status, response.headers, self._error_body(response, deadline))
+            if not _is_json(response.headers.get("Content-Type", "")):
+                raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered 200 with a body that is not JSON")
+            return _relationship_from(self._read_body(response, deadline))
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        """The body, read as it arrives so that neither a slow nor a huge one outlives the deadline or the cap."""
+        body = bytearray()
+        while True:
+            self._bound_next_read(response, self._remaining(deadline))
+            try:
+                chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise ProviderFailure(ProviderFailureCode.TIMEOUT, "answer not read before the deadline") from exc
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as exc:
+                # The transport failed, not Unipile's answer: the same code as failing to connect.
+                raise ProviderFailure(
+                    ProviderFailureCode.UNREACHABLE, f"connection broke mid-answer ({type(exc).__name__})"
+                ) from exc
+            except urllib3.exceptions.HTTPError as exc:
+                raise ProviderFailure(
+                    ProviderFailureCode.ERROR, f"unreadable answer ({type(exc).__name__})"
+                ) from exc
+            if not chunk:
+                return bytes(body)
+            body += chunk
+            if len(body) > self._max_body_bytes:
+                raise ProviderFailure(
+                    ProviderFailureCode.ERROR, f"answer larger than {self._max_body_bytes} bytes"
+                )
+
+    def _error_body(self, response: requests.Response, deadline: float) -> bytes:
+        # An error body only refines the status; the status still classifies the answer without it.
+        try:
+            return self._read_body(response, deadline)
+        except ProviderFailure:
+            return b""
+
+    def _remaining(self, deadline: float) -> float:
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise ProviderFailure(
+                ProviderFailureCode.TIMEOUT, f"no complete answer within {self._timeout_seconds} s"
+            )
+        return remaining
+
+    @staticmethod
+    def _bound_next_read(response: requests.Response, remaining: float) -> None:
+        # requests sets the socket's read timeout once per request; shrinking it before each read
+        # keeps a server that stalls mid-body from holding the call past the deadline.
+        connection = response.raw.connection
+        if connection is not None and connection.sock is not None:
+            connection.sock.settimeout(remaining)
+
+
+def _failure_for_status(status: int, headers: Mapping[str, str], body: bytes) -> ProviderFailure:
+    error_type = _error_type(body)
+    answer = f"Unipile answered HTTP {status}" + (f" {error_type}" if error_type else "")
+    if status == 429:
+        return ProviderFailure(
+            ProviderFailureCode.RATE_LIMITED,
+            answer,
+            retry_after=_retry_after_seconds(headers.get("Retry-After")),
+        )
+    if error_type == _INVALID_API_KEY:
+        return ProviderFailure(ProviderFailureCode.AUTH_FAILED, answer)
+    if error_type in _RECONNECT_ERRORS:
+        return ProviderFailure(ProviderFailureCode.ACCOUNT_DISCONNECTED, answer)
+    if status == 404 or error_type in _UNKNOWN_PROFILE_ERRORS:
+        return ProviderFailure(ProviderFailureCode.PROFILE_NOT_FOUND, answer)
+    if 300 <= status < 400:
+        return ProviderFailure(ProviderFailureCode.ERROR, f"{answer}; redirects are not followed")
+    return ProviderFailure(ProviderFailureCode.ERROR, answer)
+
+
+def _error_type(body: bytes) -> str | None:
+    """The `type` of a Unipile error body (`errors/<code>`), or None when the body is anything else."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    error_type = document.get("type") if isinstance(document, dict) else None
+    if isinstance(error_type, str) and _ERROR_TYPE.fullmatch(error_type):
+        return error_type
+    return None
+
+
+def _retry_after_seconds(value: str | None) -> int | None:
+    """Retry-After (delta-seconds or an HTTP-date) in whole seconds, clamped to a sane range."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        # More digits than this is beyond the clamp anyway, and int() of huge strings is slow.
+        seconds = int(text) if len(text) <= 9 else _MAX_RETRY_AFTER_SECONDS
+    else:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:  # "-0000" parses naive; HTTP dates are always GMT
+            moment = moment.replace(tzinfo=timezone.utc)
+        seconds = math.ceil((moment - datetime.now(timezone.utc)).total_seconds())
+    return min(max(seconds, _MIN_RETRY_AFTER_SECONDS), _MAX_RETRY_AFTER_SECONDS)
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _relationship_from(body: bytes) -> ProfileRelationship:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ProviderFailure(
+            ProviderFailureCode.ERROR, f"Unipile answered unparsable JSON ({type(exc).__name__})"
+        ) from exc
+    if not isinstance(document, dict) or document.get("object") != "UserProfile":
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered something other than a UserProfile")
+    if document.get("provider", "LINKEDIN") != "LINKEDIN":
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered a profile from another network")
+    network_distance = document.get("network_distance")
+    # The one field this service reports: another type means the wire format moved, and reading
+    # it as "unknown" would answer "not connected" as if that were known.
+    if network_distance is not None and not isinstance(network_distance, str):
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered a network_distance that is not text")
+    return ProfileRelationship(
+        network_distance=network_distance, invitation=_invitation_from(document.get("invitation"))
+    )
+
+
+def _invitation_from(value: object) -> Invitation | None:
+    """The pending-invitation hint, or None: an optional field never fails a check."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        try:
+            return Invitation(type=InvitationType(value.get("type")), status=InvitationStatus(value.get("status")))
+        except ValueError:
+            pass
+    logger.warning("Ignored an invitation in a shape Unipile does not document")
+    return None

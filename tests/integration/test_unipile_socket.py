@@ -1,0 +1,230 @@
+"""The Unipile adapter against real local sockets: what recorded HTTP cannot show.
+
+Slow and broken servers, redirects, connection reuse and oversized bodies only behave truly over a
+TCP connection, so each test starts a tiny server on 127.0.0.1 that misbehaves in one exact way.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from adapters.unipile import UnipileLinkedInProvider
+from domain.errors import ProviderFailure, ProviderFailureCode
+from domain.model import AccountStatus, ConnectedAccount, Provider
+from domain.profile_url import ProfileIdentifier
+
+API_KEY = "unipile-secret-key-0123456789"
+ACCOUNT = ConnectedAccount(
+    id=7, workspace_id=1, provider=Provider.LINKEDIN, provider_account_id="acc-1", status=AccountStatus.OK
+)
+JANE = ProfileIdentifier("jane-doe-4a1b2c3")
+PROFILE = json.dumps(
+    {"object": "UserProfile", "provider": "LINKEDIN", "network_distance": "FIRST_DEGREE"}
+).encode()
+
+
+class LocalServer:
+    """A TCP server on an ephemeral 127.0.0.1 port; each connection goes to `handle` on its own thread."""
+
+    def __init__(self, handle) -> None:
+        self.accepted = 0
+        self.requests: list[bytes] = []
+        self.stopped = threading.Event()
+        self._handle = handle
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)  # lets the accept loop notice `stopped`
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def close(self) -> None:
+        self.stopped.set()
+
+    def read_request(self, connection: socket.socket) -> bytes:
+        """One request's head (a GET has no body), or b"" once the client hangs up."""
+        head = b""
+        while b"\r\n\r\n" not in head:
+            data = connection.recv(4096)
+            if not data:
+                return b""
+            head += data
+        self.requests.append(head)
+        return head
+
+    def _accept_loop(self) -> None:
+        with self._listener:
+            while not self.stopped.is_set():
+                try:
+                    connection, _ = self._listener.accept()
+                except TimeoutError:
+                    continue
+                self.accepted += 1
+                threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                self._handle(self, connection)
+            except OSError:
+                pass  # the client hung up, which several tests make it do on purpose
+
+
+def response_head(content_length: int, status: str = "200 OK", extra: str = "") -> bytes:
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {content_length}\r\n{extra}\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def serve():
+    servers: list[LocalServer] = []
+
+    def start(handle) -> LocalServer:
+        servers.append(LocalServer(handle))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def provider_for():
+    providers: list[UnipileLinkedInProvider] = []
+
+    def build(server_url: str, **options) -> UnipileLinkedInProvider:
+        providers.append(UnipileLinkedInProvider(server_url, API_KEY, random=lambda: 0.0, **options))
+        return providers[-1]
+
+    yield build
+    for provider in providers:
+        provider.close()
+
+
+def timed_failure(provider: UnipileLinkedInProvider) -> tuple[ProviderFailure, float]:
+    started = time.monotonic()
+    with pytest.raises(ProviderFailure) as raised:
+        provider.profile_relationship(ACCOUNT, JANE)
+    return raised.value, time.monotonic() - started
+
+
+def test_a_server_dripping_its_body_is_cut_at_the_deadline(serve, provider_for):
+    def drip(server, connection):
+        server.read_request(connection)
+        connection.sendall(response_head(1000))
+        for _ in range(20):  # ends on its own, so a client that ignores the deadline fails, not hangs
+            connection.sendall(b" ")
+            time.sleep(0.3)
+
+    server = serve(drip)
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert 0.9 <= elapsed < 1.5
+
+
+def test_a_server_stalling_after_late_headers_is_cut_at_the_deadline(serve, provider_for):
+    # Without shrinking the read timeout before each read, the stall would last a full second more.
+    def late_head_then_silence(server, connection):
+        server.read_request(connection)
+        time.sleep(0.6)
+        connection.sendall(response_head(1000))
+        server.stopped.wait()
+
+    server = serve(late_head_then_silence)
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert elapsed < 1.3
+
+
+def test_a_connection_reset_mid_answer_is_unreachable_and_not_retried(serve, provider_for):
+    # The request reached Unipile (a profile view LinkedIn counts), so it is not sent again.
+    def reset_mid_body(server, connection):
+        server.read_request(connection)
+        connection.sendall(response_head(1000) + b'{"object": "UserProfile", ')
+        time.sleep(0.2)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    server = serve(reset_mid_body)
+
+    failure, _ = timed_failure(provider_for(server.url, timeout_seconds=5.0))
+
+    assert failure.code is ProviderFailureCode.UNREACHABLE
+    assert server.accepted == 1
+
+
+def test_a_refused_connection_is_unreachable_after_the_retries(provider_for):
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        closed_port = placeholder.getsockname()[1]
+
+    failure, elapsed = timed_failure(provider_for(f"http://127.0.0.1:{closed_port}", timeout_seconds=2.0))
+
+    assert failure.code is ProviderFailureCode.UNREACHABLE
+    assert elapsed < 1.0
+
+
+def test_a_redirect_is_not_followed_and_the_api_key_stays_home(serve, provider_for):
+    def answer_profile(server, connection):
+        server.read_request(connection)
+        connection.sendall(response_head(len(PROFILE)) + PROFILE)
+
+    elsewhere = serve(answer_profile)
+
+    def redirect(server, connection):
+        server.read_request(connection)
+        connection.sendall(response_head(0, "302 Found", f"Location: {elsewhere.url}/api/v1/users/jane\r\n"))
+
+    redirecting = serve(redirect)
+
+    failure, _ = timed_failure(provider_for(redirecting.url, timeout_seconds=2.0))
+    time.sleep(0.1)  # a stray connection to `elsewhere` would have been accepted by now
+
+    assert failure.code is ProviderFailureCode.ERROR
+    assert API_KEY.encode() in redirecting.requests[0]
+    assert elsewhere.accepted == 0
+    assert elsewhere.requests == []
+
+
+def test_sequential_calls_share_one_connection_and_encode_the_path_once(serve, provider_for):
+    def keep_alive_profiles(server, connection):
+        while server.read_request(connection):
+            connection.sendall(response_head(len(PROFILE)) + PROFILE)
+
+    server = serve(keep_alive_profiles)
+    provider = provider_for(server.url, timeout_seconds=2.0)
+
+    for _ in range(4):
+        provider.profile_relationship(ACCOUNT, JANE)
+    provider.profile_relationship(ACCOUNT, ProfileIdentifier("ömer-halis-demir-7a9b79169"))
+
+    assert server.accepted == 1
+    assert len(server.requests) == 5
+    assert server.requests[-1].split(b"\r\n")[0] == (
+        b"GET /api/v1/users/%C3%B6mer-halis-demir-7a9b79169?account_id=acc-1&notify=false HTTP/1.1"
+    )
+
+
+def test_an_oversized_body_fails_at_the_cap_without_waiting_for_the_rest(serve, provider_for):
+    def fifty_mebibytes_promised(server, connection):
+        server.read_request(connection)
+        connection.sendall(response_head(50 * 1_048_576))
+        for _ in range(32):  # 2 MiB arrive; the rest never does
+            connection.sendall(b" " * 65536)
+        server.stopped.wait()
+
+    server = serve(fifty_mebibytes_promised)
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=5.0))
+
+    assert failure.code is ProviderFailureCode.ERROR
+    assert "larger than 1048576 bytes" in str(failure)
+    assert elapsed < 2.0
