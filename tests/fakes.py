@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-from domain.errors import ProviderFailure, UnknownWorkspace
+from domain.errors import EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
 from domain.model import (
     AccountStatus,
     ApiKeyRecord,
@@ -75,6 +75,8 @@ class FakeProspectStore:
 
     def add_user(self, workspace_id: int, email: str) -> User:
         self._require_workspace(workspace_id)
+        if any(u.workspace_id == workspace_id and u.email == email for u in self.users.values()):
+            raise EmailAlreadyUsed()
         user = User(id=next(self._ids), workspace_id=workspace_id, email=email)
         self.users[user.id] = user
         return user

@@ -32,8 +32,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
 
-from domain.errors import UnknownWorkspace
+from domain.errors import EmailAlreadyUsed, UnknownWorkspace
 from domain.model import (
     MAX_ID,
     AccountStatus,
@@ -207,7 +208,11 @@ class SqlProspectStore:
         return None if row is None else _api_key_from(row._mapping)
 
     def add_user(self, workspace_id: int, email: str) -> User:
-        return _user_from(self._insert_for_workspace(users, workspace_id, email=email))
+        try:
+            return _user_from(self._insert_for_workspace(users, workspace_id, email=email))
+        except IntegrityError as exc:
+            # The only unique key a valid workspace's user can break is (workspace_id, email).
+            raise EmailAlreadyUsed() from exc
 
     def add_account(
         self,

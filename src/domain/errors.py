@@ -27,6 +27,10 @@ class UnknownWorkspace(DomainError):
     pass
 
 
+class EmailAlreadyUsed(DomainError):
+    """A workspace has at most one user per email address."""
+
+
 class ProspectNotFound(DomainError):
     pass
 

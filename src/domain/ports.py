@@ -21,8 +21,8 @@ from domain.profile_url import ProfileIdentifier
 class ProspectStore(Protocol):
     """Workspaces, their credentials, connected accounts and prospects.
 
-    Creating a row that names an unknown workspace raises UnknownWorkspace; the lookups answer
-    None for what does not exist.
+    Creating a row that names an unknown workspace raises UnknownWorkspace, a second user with
+    the same email in a workspace EmailAlreadyUsed; the lookups answer None for what does not exist.
     """
 
     def check_context(self, prospect_id: int) -> CheckContext | None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from domain import services
-from domain.errors import Unauthenticated, UnknownWorkspace
+from domain.errors import EmailAlreadyUsed, Unauthenticated, UnknownWorkspace
 from domain.model import MAX_ID, AccountStatus, Provider
 from domain.ports import ProspectStore
 from entrypoints import auth, bootstrap
@@ -132,7 +132,10 @@ def users_create(workspace_id: int, email: str) -> None:
     if "@" not in email or len(email) > 320:
         raise click.ClickException(f"{email!r} is not an email address")
     with _WorkspaceErrors(workspace_id):
-        user = _store().add_user(workspace_id, email)
+        try:
+            user = _store().add_user(workspace_id, email)
+        except EmailAlreadyUsed:
+            raise click.ClickException(f"{email} is already a user of workspace {workspace_id}") from None
     _emit({"id": user.id, "workspace_id": user.workspace_id, "email": user.email})
 
 
@@ -192,6 +195,7 @@ def prospects_create(workspace_id: int, linkedin_url: str | None) -> None:
 @click.command("demo", help="Seed a demo workspace once and print ready-to-run curl lines.")
 @click.option("--file", "demo_file", default="var/demo.json", show_default=True, type=click.Path())
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@with_appcontext
 def demo(demo_file: str, base_url: str) -> None:
     path = Path(demo_file)
     seeded = _existing_demo(path) or _seed_demo(path)

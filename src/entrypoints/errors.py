@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
     DomainError,
+    EmailAlreadyUsed,
     InvalidLinkedInProfileUrl,
     InvalidRequest,
     NoActiveLinkedInAccount,
@@ -39,6 +40,7 @@ ERROR_RESPONSES: dict[type[DomainError], tuple[int, str]] = {
         "Requested LinkedIn account not found or not active in this workspace",
     ),
     UnknownWorkspace: (404, "Workspace not found"),
+    EmailAlreadyUsed: (409, "A user with this email already exists in the workspace"),
     ProviderFailure: (502, PROVIDER_FAILED),
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import UnknownWorkspace
+from domain.errors import EmailAlreadyUsed, UnknownWorkspace
 from domain.model import MAX_ID, AccountStatus, CheckContext, Provider
 from domain.ports import ProspectStore
 from tests.fakes import FakeProspectStore
@@ -112,6 +112,16 @@ def test_user_is_found_by_id(store):
 
     assert store.user(user.id) == user
     assert (user.workspace_id, user.email) == (workspace.id, "ada@example.com")
+
+
+def test_an_email_is_used_once_per_workspace(store):
+    acme = store.add_workspace("Acme")
+    other = store.add_workspace("Other")
+    store.add_user(acme.id, "ada@example.com")
+
+    with pytest.raises(EmailAlreadyUsed):
+        store.add_user(acme.id, "ada@example.com")
+    assert store.add_user(other.id, "ada@example.com").workspace_id == other.id
 
 
 @pytest.mark.parametrize(
