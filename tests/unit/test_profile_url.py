@@ -165,6 +165,15 @@ def test_what_is_not_one_person_profile_is_refused(url):
         profile_identifier(url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://www.linkedin.com/in/me/", "linkedin.com/in/ME", "https://www.linkedin.com/in/Me?trk=x"],
+)
+def test_the_self_alias_is_refused_because_unipile_would_answer_with_the_accounts_own_profile(url):
+    with pytest.raises(InvalidLinkedInProfileUrl):
+        profile_identifier(url)
+
+
 # --- the property: whatever the text, one safe path segment or a refusal --------------------------
 
 ACCOUNT = ConnectedAccount(
@@ -225,3 +234,4 @@ def test_any_text_is_refused_or_becomes_exactly_one_safe_path_segment(text):
     assert "%25" not in segment.upper()
     assert ".." not in segment
     assert unquote(segment, errors="strict") == profile.value
+    assert profile.value.casefold() != "me"
