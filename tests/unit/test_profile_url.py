@@ -184,7 +184,9 @@ USERS_PATH = "/api/v1/users/"
 PROFILE = {"object": "UserProfile", "provider": "LINKEDIN", "network_distance": "FIRST_DEGREE"}
 
 # Each part is usually well-formed and sometimes hostile, so that both outcomes are explored.
-schemes = st.sampled_from(["https://", "http://", "//", "", "HTTPS://"] * 3 + ["javascript:", "ftp://", "https:"])
+schemes = st.sampled_from(
+    ["https://", "http://", "//", "", "HTTPS://"] * 3 + ["javascript:", "ftp://", "https:"]
+)
 hosts = st.sampled_from(
     ["linkedin.com", "www.linkedin.com", "uk.linkedin.com", "m.linkedin.com", "WWW.LinkedIn.COM"] * 3
     + ["linkedin.com.evil.io", "evil.io", "linkedin.com:443", "user@linkedin.com", "[::1]", ""]
@@ -196,7 +198,9 @@ profile_paths = st.sampled_from(
 identifier_chars = st.characters(categories=["L", "N"]) | st.sampled_from("-_")
 identifiers = st.text(identifier_chars, min_size=1, max_size=30)
 member_ids = st.tuples(st.sampled_from(["ACo", "ACw", "AE"]), identifiers).map("".join)
-percent_escapes = st.integers(0, 255).flatmap(lambda byte: st.sampled_from([f"%{byte:02X}", f"%{byte:02x}"]))
+percent_escapes = st.integers(0, 255).flatmap(
+    lambda byte: st.sampled_from([f"%{byte:02X}", f"%{byte:02x}"])
+)
 tricky_pieces = st.sampled_from(
     ["..", ".", "/", "%2F", "%2f", "%25", "%25C3%25B6", "%C3%B6", "%E2%80%AE", "ö", ",NAME_SEARCH,x",
      "?", "#", "@", "\\", ";", ":", "me", "ME", " ", "\x00", "%00"]
@@ -206,13 +210,17 @@ slugs = st.one_of(
     identifiers.map(lambda identifier: quote(identifier, safe="")),
     identifiers.map(lambda identifier: quote(quote(identifier, safe=""), safe="")),
     member_ids,
-    st.lists(identifiers | percent_escapes | tricky_pieces | st.text(max_size=3), min_size=1, max_size=6).map("".join),
+    st.lists(
+        identifiers | percent_escapes | tricky_pieces | st.text(max_size=3), min_size=1, max_size=6
+    ).map("".join),
 )
-suffixes = st.sampled_from(["", "/", "/details/experience/", "?trk=x", "#top", "?next=/in/../x", ",NAME_SEARCH,n7cD"])
+suffixes = st.sampled_from(
+    ["", "/", "/details/experience/", "?trk=x", "#top", "?next=/in/../x", ",NAME_SEARCH,n7cD"]
+)
 linkedin_shaped_urls = st.tuples(schemes, hosts, profile_paths, slugs, suffixes).map("".join)
 
 
-@settings(deadline=None, max_examples=600)
+@settings(deadline=None, max_examples=300)
 @given(st.one_of(st.text(), linkedin_shaped_urls))
 def test_any_text_is_refused_or_becomes_exactly_one_safe_path_segment(text):
     try:
