@@ -111,9 +111,9 @@ def error_body(status: int, error_type: str) -> dict:
     return {"status": status, "type": error_type, "title": "Title", "detail": "Detail."}
 
 
-def failure_of(provider: UnipileLinkedInProvider, profile: ProfileIdentifier = JANE) -> ProviderFailure:
+def failure_of(provider: UnipileLinkedInProvider) -> ProviderFailure:
     with pytest.raises(ProviderFailure) as raised:
-        provider.profile_relationship(ACCOUNT, profile)
+        provider.profile_relationship(ACCOUNT, JANE)
     return raised.value
 
 
