@@ -60,7 +60,7 @@ _UNKNOWN_PROFILE_ERRORS = frozenset({"errors/invalid_recipient", "errors/user_un
 
 
 def unipile_base_url(dsn: str) -> str:
-    """`https://host:port` from the DSN as the dashboard shows it (`api8.unipile.com:13851`) or a full URL.
+    """`https://host:port` from a DSN as the dashboard shows it (`api8.unipile.com:13851`) or a URL.
 
     Raises ValueError saying what is wrong; the message never repeats the DSN, which could hold
     credentials.
@@ -121,7 +121,9 @@ class UnipileLinkedInProvider:
         if not api_key or api_key != api_key.strip() or not api_key.isprintable():
             raise ValueError("The Unipile API key is empty or has spaces or control characters.")
         if timeout_seconds <= 0 or pool_size < 1 or max_body_bytes < 1 or retries < 0:
-            raise ValueError("Unipile timeout, pool size and body cap must be positive; retries not negative.")
+            raise ValueError(
+                "Unipile timeout, pool size and body cap must be positive; retries not negative."
+            )
         self._base_url = unipile_base_url(base_url)
         self._headers = {"X-API-KEY": api_key, "accept": "application/json"}
         self._timeout_seconds = timeout_seconds
@@ -154,7 +156,9 @@ class UnipileLinkedInProvider:
             return self._with_retries(url, params, deadline)
         except ProviderFailure as failure:
             if failure.code is ProviderFailureCode.AUTH_FAILED:
-                logger.error("Unipile rejected the API key (%s); every check fails until it is replaced", failure)
+                logger.error(
+                    "Unipile rejected the API key (%s); every check fails until it is replaced", failure
+                )
             elif failure.code is ProviderFailureCode.PROFILE_NOT_FOUND:
                 logger.info("Unipile lookup from account %s found no profile: %s", account.id, failure)
             else:
@@ -171,7 +175,9 @@ class UnipileLinkedInProvider:
                 delay = self._random() * _RETRY_BACKOFF_SECONDS * 2**attempt
                 if attempt >= self._retries or self._clock() + delay >= deadline:
                     raise retryable.failure from retryable.__cause__
-                logger.info("Unipile attempt %d failed (%s); retrying in %.2f s", attempt + 1, retryable, delay)
+                logger.info(
+                    "Unipile attempt %d failed (%s); retrying in %.2f s", attempt + 1, retryable, delay
+                )
                 self._sleep(delay)
                 attempt += 1
 
@@ -196,10 +202,14 @@ class UnipileLinkedInProvider:
             raise ProviderFailure(ProviderFailureCode.UNREACHABLE, "TLS with Unipile failed") from exc
         except requests.ConnectionError as exc:
             raise _RetryableFailure(
-                ProviderFailure(ProviderFailureCode.UNREACHABLE, f"cannot connect ({type(exc).__name__})")
+                ProviderFailure(
+                    ProviderFailureCode.UNREACHABLE, f"cannot connect ({type(exc).__name__})"
+                )
             ) from exc
         except requests.RequestException as exc:
-            raise ProviderFailure(ProviderFailureCode.ERROR, f"request failed ({type(exc).__name__})") from exc
+            raise ProviderFailure(
+                ProviderFailureCode.ERROR, f"request failed ({type(exc).__name__})"
+            ) from exc
         with response:
             status = response.status_code
             if status in _RETRYABLE_STATUSES:
@@ -209,22 +219,27 @@ class UnipileLinkedInProvider:
             if status != 200:
                 raise _failure_for_status(status, response.headers, self._error_body(response, deadline))
             if not _is_json(response.headers.get("Content-Type", "")):
-                raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered 200 with a body that is not JSON")
+                raise ProviderFailure(
+                    ProviderFailureCode.ERROR, "Unipile answered 200 with a body that is not JSON"
+                )
             return _relationship_from(self._read_body(response, deadline))
 
     def _read_body(self, response: requests.Response, deadline: float) -> bytes:
-        """The body, read as it arrives so that neither a slow nor a huge one outlives the deadline or the cap."""
+        """The body, read as it arrives, so that a slow or huge one ends at the deadline or the cap."""
         body = bytearray()
         while True:
             self._bound_next_read(response, self._remaining(deadline))
             try:
                 chunk = response.raw.read1(_READ_SIZE, decode_content=True)
             except urllib3.exceptions.ReadTimeoutError as exc:
-                raise ProviderFailure(ProviderFailureCode.TIMEOUT, "answer not read before the deadline") from exc
+                raise ProviderFailure(
+                    ProviderFailureCode.TIMEOUT, "answer not read before the deadline"
+                ) from exc
             except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as exc:
                 # The transport failed, not Unipile's answer: the same code as failing to connect.
                 raise ProviderFailure(
-                    ProviderFailureCode.UNREACHABLE, f"connection broke mid-answer ({type(exc).__name__})"
+                    ProviderFailureCode.UNREACHABLE,
+                    f"connection broke mid-answer ({type(exc).__name__})",
                 ) from exc
             except urllib3.exceptions.HTTPError as exc:
                 raise ProviderFailure(
@@ -326,14 +341,20 @@ def _relationship_from(body: bytes) -> ProfileRelationship:
             ProviderFailureCode.ERROR, f"Unipile answered unparsable JSON ({type(exc).__name__})"
         ) from exc
     if not isinstance(document, dict) or document.get("object") != "UserProfile":
-        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered something other than a UserProfile")
+        raise ProviderFailure(
+            ProviderFailureCode.ERROR, "Unipile answered something other than a UserProfile"
+        )
     if document.get("provider", "LINKEDIN") != "LINKEDIN":
-        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered a profile from another network")
+        raise ProviderFailure(
+            ProviderFailureCode.ERROR, "Unipile answered a profile from another network"
+        )
     network_distance = document.get("network_distance")
     # The one field this service reports: another type means the wire format moved, and reading
     # it as "unknown" would answer "not connected" as if that were known.
     if network_distance is not None and not isinstance(network_distance, str):
-        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered a network_distance that is not text")
+        raise ProviderFailure(
+            ProviderFailureCode.ERROR, "Unipile answered a network_distance that is not text"
+        )
     return ProfileRelationship(
         network_distance=network_distance, invitation=_invitation_from(document.get("invitation"))
     )
@@ -345,7 +366,9 @@ def _invitation_from(value: object) -> Invitation | None:
         return None
     if isinstance(value, dict):
         try:
-            return Invitation(type=InvitationType(value.get("type")), status=InvitationStatus(value.get("status")))
+            return Invitation(
+                type=InvitationType(value.get("type")), status=InvitationStatus(value.get("status"))
+            )
         except ValueError:
             pass
     logger.warning("Ignored an invitation in a shape Unipile does not document")

@@ -18,6 +18,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _LINKEDIN_HOST = re.compile(r"^(?:(?:www|m|[a-z]{2})\.)?linkedin\.com$")
 _SALES_NAVIGATOR_ID = re.compile(r"^ACw[A-Za-z0-9_\-]+$")
 _RECRUITER_ID = re.compile(r"^AE[A-Za-z0-9_\-]+$")
+_SELF_ALIAS = "me"
 
 
 class LinkedInApi(str, enum.Enum):
@@ -66,7 +67,12 @@ def _identifier_from_path(path: str) -> ProfileIdentifier:
         raise InvalidLinkedInProfileUrl()
     head = [segment.lower() for segment in segments[:2]]
     if head[0] == "in" and len(segments) >= 2:
-        return ProfileIdentifier(_decoded_identifier(segments[1]))
+        identifier = _decoded_identifier(segments[1])
+        # /in/me is LinkedIn's alias for whoever is looking, and Unipile's route for the connected
+        # account's own profile: it never names a prospect.
+        if identifier.casefold() == _SELF_ALIAS:
+            raise InvalidLinkedInProfileUrl()
+        return ProfileIdentifier(identifier)
     if head in (["sales", "lead"], ["sales", "people"]) and len(segments) >= 3:
         # /sales/lead/<id>,NAME_SEARCH,<token>: the id is what precedes the first comma.
         member_id = _decoded_identifier(segments[2].split(",", 1)[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
@@ -25,6 +26,10 @@ from domain.model import (
     Provider,
 )
 from domain.profile_url import LinkedInApi, ProfileIdentifier, profile_identifier
+
+SENT, RECEIVED = InvitationType.SENT, InvitationType.RECEIVED
+PENDING, IGNORED = InvitationStatus.PENDING, InvitationStatus.IGNORED
+WITHDRAWN = InvitationStatus.WITHDRAWN
 
 BASE_URL = "https://api8.unipile.com:13851"
 API_KEY = "unipile-secret-key-0123456789"
@@ -97,13 +102,18 @@ def profile_with(**fields) -> dict:
     return {**FIRST_DEGREE_PROFILE, **fields}
 
 
+def profile_of_size(size: int) -> str:
+    unpadded = json.dumps(profile_with(padding=""))
+    return json.dumps(profile_with(padding="x" * (size - len(unpadded))))
+
+
 def error_body(status: int, error_type: str) -> dict:
     return {"status": status, "type": error_type, "title": "Title", "detail": "Detail."}
 
 
-def failure_of(provider: UnipileLinkedInProvider, profile: ProfileIdentifier = JANE) -> ProviderFailure:
+def failure_of(provider: UnipileLinkedInProvider) -> ProviderFailure:
     with pytest.raises(ProviderFailure) as raised:
-        provider.profile_relationship(ACCOUNT, profile)
+        provider.profile_relationship(ACCOUNT, JANE)
     return raised.value
 
 
@@ -130,7 +140,8 @@ def test_request_carries_linkedin_api_for_a_paid_product_id(unipile, provider):
     unipile.get(ANY_USER_URL, json=FIRST_DEGREE_PROFILE)
 
     provider.profile_relationship(
-        ACCOUNT, ProfileIdentifier("ACwAABw-RqYBvR5Os6ZHBuE53towQslZNymd11A", LinkedInApi.SALES_NAVIGATOR)
+        ACCOUNT,
+        ProfileIdentifier("ACwAABw-RqYBvR5Os6ZHBuE53towQslZNymd11A", LinkedInApi.SALES_NAVIGATOR),
     )
 
     query = parse_qs(urlsplit(unipile.calls[0].request.url).query)
@@ -196,10 +207,10 @@ def test_first_degree_profile(unipile, provider):
 @pytest.mark.parametrize(
     "invitation, expected",
     [
-        ({"type": "SENT", "status": "PENDING"}, Invitation(InvitationType.SENT, InvitationStatus.PENDING)),
-        ({"type": "RECEIVED", "status": "PENDING"}, Invitation(InvitationType.RECEIVED, InvitationStatus.PENDING)),
-        ({"type": "SENT", "status": "WITHDRAWN"}, Invitation(InvitationType.SENT, InvitationStatus.WITHDRAWN)),
-        ({"type": "SENT", "status": "IGNORED", "sent_at": "x"}, Invitation(InvitationType.SENT, InvitationStatus.IGNORED)),
+        ({"type": "SENT", "status": "PENDING"}, Invitation(SENT, PENDING)),
+        ({"type": "RECEIVED", "status": "PENDING"}, Invitation(RECEIVED, PENDING)),
+        ({"type": "SENT", "status": "WITHDRAWN"}, Invitation(SENT, WITHDRAWN)),
+        ({"type": "SENT", "status": "IGNORED", "sent_at": "x"}, Invitation(SENT, IGNORED)),
     ],
 )
 def test_invitation_is_read(unipile, provider, invitation, expected):
@@ -283,7 +294,7 @@ def test_json_content_type_with_parameters_is_accepted(unipile, provider):
         (json.dumps([FIRST_DEGREE_PROFILE]), "application/json"),
         (json.dumps("UserProfile"), "application/json"),
         (json.dumps(profile_with(object="CompanyProfile")), "application/json"),
-        (json.dumps({k: v for k, v in FIRST_DEGREE_PROFILE.items() if k != "object"}), "application/json"),
+        (json.dumps({**FIRST_DEGREE_PROFILE, "object": None}), "application/json"),
         (json.dumps(profile_with(provider="WHATSAPP")), "application/json"),
         (json.dumps(profile_with(network_distance=1)), "application/json"),
         (json.dumps(profile_with(network_distance={"degree": 1})), "application/json"),
@@ -305,24 +316,45 @@ def test_json_content_type_with_parameters_is_accepted(unipile, provider):
         "object-distance",
     ],
 )
-def test_a_200_that_is_not_a_linkedin_user_profile_is_a_provider_error(unipile, provider, body, content_type):
+def test_a_200_that_is_not_a_linkedin_user_profile_is_a_provider_error(
+    unipile, provider, body, content_type
+):
     unipile.get(JANE_URL, body=body, content_type=content_type)
 
     assert failure_of(provider).code is ProviderFailureCode.ERROR
 
 
 def test_a_body_at_the_cap_is_read(unipile, provider):
-    padded = json.dumps(profile_with(padding=""))
-    padding = "x" * (1_048_576 - len(padded))
-    unipile.get(JANE_URL, body=json.dumps(profile_with(padding=padding)), content_type="application/json")
+    unipile.get(JANE_URL, body=profile_of_size(1_048_576), content_type="application/json")
 
     assert provider.profile_relationship(ACCOUNT, JANE).network_distance == "FIRST_DEGREE"
 
 
 def test_a_body_over_the_cap_is_a_provider_error(unipile, provider):
-    padded = json.dumps(profile_with(padding=""))
-    padding = "x" * (1_048_577 - len(padded))
-    unipile.get(JANE_URL, body=json.dumps(profile_with(padding=padding)), content_type="application/json")
+    unipile.get(JANE_URL, body=profile_of_size(1_048_577), content_type="application/json")
+
+    assert failure_of(provider).code is ProviderFailureCode.ERROR
+
+
+def test_a_gzip_encoded_answer_is_decoded(unipile, provider):
+    unipile.get(
+        JANE_URL,
+        body=gzip.compress(json.dumps(FIRST_DEGREE_PROFILE).encode()),
+        content_type="application/json",
+        headers={"Content-Encoding": "gzip"},
+    )
+
+    assert provider.profile_relationship(ACCOUNT, JANE).network_distance == "FIRST_DEGREE"
+
+
+def test_the_cap_counts_decoded_bytes_so_a_compressed_bomb_stops_early(unipile, provider):
+    twenty_mebibytes_of_spaces = gzip.compress(b" " * (20 * 1_048_576))
+    unipile.get(
+        JANE_URL,
+        body=twenty_mebibytes_of_spaces,
+        content_type="application/json",
+        headers={"Content-Encoding": "gzip"},
+    )
 
     assert failure_of(provider).code is ProviderFailureCode.ERROR
 
@@ -374,7 +406,12 @@ def test_a_404_without_a_body_is_profile_not_found(unipile, provider):
 
 @pytest.mark.parametrize(
     "body",
-    ["<html>Unauthorized</html>", "[1]", json.dumps({"type": 401}), json.dumps({"type": "errors/" + "x" * 200})],
+    [
+        "<html>Unauthorized</html>",
+        "[1]",
+        json.dumps({"type": 401}),
+        json.dumps({"type": "errors/" + "x" * 200}),
+    ],
 )
 def test_a_401_without_a_readable_error_type_is_a_provider_error(unipile, provider, body):
     unipile.get(JANE_URL, status=401, body=body, content_type="text/html")
@@ -383,7 +420,7 @@ def test_a_401_without_a_readable_error_type_is_a_provider_error(unipile, provid
 
 
 def test_a_rejected_api_key_is_logged_as_an_operator_problem(unipile, provider, caplog):
-    unipile.get(JANE_URL, status=401, json={"status": 401, "type": "errors/missing_credentials", "title": "Missing credentials"})
+    unipile.get(JANE_URL, status=401, json=error_body(401, "errors/missing_credentials"))
 
     with caplog.at_level(logging.INFO, logger="adapters.unipile"):
         failure_of(provider)
@@ -472,7 +509,9 @@ def test_transport_errors_map_to_failure_codes(unipile, provider, error, expecte
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
-def test_gateway_errors_are_retried_twice_with_growing_jittered_backoff(unipile, provider, clock, status):
+def test_gateway_errors_are_retried_twice_with_growing_jittered_backoff(
+    unipile, provider, clock, status
+):
     unipile.get(JANE_URL, status=status, json=error_body(status, "errors/network_down"))
 
     failure = failure_of(provider)
@@ -492,7 +531,9 @@ def test_success_after_one_unavailable_answer(unipile, provider, clock):
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 429, 500])
-def test_client_errors_rate_limits_and_provider_errors_are_never_retried(unipile, provider, clock, status):
+def test_client_errors_rate_limits_and_provider_errors_are_never_retried(
+    unipile, provider, clock, status
+):
     unipile.get(JANE_URL, status=status, json=error_body(status, "errors/whatever"))
 
     failure_of(provider)
@@ -520,7 +561,7 @@ def test_a_retry_gets_only_the_time_left(unipile, clock):
 
     unipile.add_callback(responses.GET, JANE_URL, callback=slow_unavailable)
     provider = UnipileLinkedInProvider(
-        BASE_URL, API_KEY, timeout_seconds=10.0, retries=1, sleep=clock.sleep, clock=clock, random=lambda: 0.0
+        BASE_URL, API_KEY, retries=1, sleep=clock.sleep, clock=clock, random=lambda: 0.0
     )
 
     failure_of(provider)

@@ -21,7 +21,11 @@ from domain.profile_url import ProfileIdentifier
 
 API_KEY = "unipile-secret-key-0123456789"
 ACCOUNT = ConnectedAccount(
-    id=7, workspace_id=1, provider=Provider.LINKEDIN, provider_account_id="acc-1", status=AccountStatus.OK
+    id=7,
+    workspace_id=1,
+    provider=Provider.LINKEDIN,
+    provider_account_id="acc-1",
+    status=AccountStatus.OK,
 )
 JANE = ProfileIdentifier("jane-doe-4a1b2c3")
 PROFILE = json.dumps(
@@ -30,7 +34,7 @@ PROFILE = json.dumps(
 
 
 class LocalServer:
-    """A TCP server on an ephemeral 127.0.0.1 port; each connection goes to `handle` on its own thread."""
+    """A TCP server on an ephemeral 127.0.0.1 port; each connection is `handle`d on its own thread."""
 
     def __init__(self, handle) -> None:
         self.accepted = 0
@@ -166,7 +170,9 @@ def test_a_refused_connection_is_unreachable_after_the_retries(provider_for):
     with socket.create_server(("127.0.0.1", 0)) as placeholder:
         closed_port = placeholder.getsockname()[1]
 
-    failure, elapsed = timed_failure(provider_for(f"http://127.0.0.1:{closed_port}", timeout_seconds=2.0))
+    provider = provider_for(f"http://127.0.0.1:{closed_port}", timeout_seconds=2.0)
+
+    failure, elapsed = timed_failure(provider)
 
     assert failure.code is ProviderFailureCode.UNREACHABLE
     assert elapsed < 1.0
@@ -181,7 +187,8 @@ def test_a_redirect_is_not_followed_and_the_api_key_stays_home(serve, provider_f
 
     def redirect(server, connection):
         server.read_request(connection)
-        connection.sendall(response_head(0, "302 Found", f"Location: {elsewhere.url}/api/v1/users/jane\r\n"))
+        location = f"Location: {elsewhere.url}/api/v1/users/jane\r\n"
+        connection.sendall(response_head(0, "302 Found", location))
 
     redirecting = serve(redirect)
 
