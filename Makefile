@@ -18,6 +18,7 @@ run: install
 	@bin/run-dev
 
 test: install
+	$(BIN)/ruff check src tests wsgi.py
 	$(BIN)/python -m pytest
 
 clean:

@@ -18,7 +18,9 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _LINKEDIN_HOST = re.compile(r"^(?:(?:www|m|[a-z]{2})\.)?linkedin\.com$")
 _SALES_NAVIGATOR_ID = re.compile(r"^ACw[A-Za-z0-9_\-]+$")
 _RECRUITER_ID = re.compile(r"^AE[A-Za-z0-9_\-]+$")
-_SELF_ALIAS = "me"
+# Unipile's fixed routes beside /users/{identifier}: `me` answers with the connected account's own
+# profile and the others with lists, so none of them can name a prospect.
+_UNIPILE_USER_ROUTES = frozenset({"me", "relations", "invite", "following", "followers"})
 
 
 class LinkedInApi(str, enum.Enum):
@@ -68,9 +70,7 @@ def _identifier_from_path(path: str) -> ProfileIdentifier:
     head = [segment.lower() for segment in segments[:2]]
     if head[0] == "in" and len(segments) >= 2:
         identifier = _decoded_identifier(segments[1])
-        # /in/me is LinkedIn's alias for whoever is looking, and Unipile's route for the connected
-        # account's own profile: it never names a prospect.
-        if identifier.casefold() == _SELF_ALIAS:
+        if identifier.casefold() in _UNIPILE_USER_ROUTES:
             raise InvalidLinkedInProfileUrl()
         return ProfileIdentifier(identifier)
     if head in (["sales", "lead"], ["sales", "people"]) and len(segments) >= 3:
