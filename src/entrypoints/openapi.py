@@ -148,14 +148,13 @@ def _components() -> dict[str, Any]:
                 "name": "account_id",
                 "in": "query",
                 "required": False,
-                "description": "ID of the LinkedIn connected account to check from. When omitted "
+                "description": "ID of the LinkedIn connected account to check from, e.g. `42`. When omitted "
                 "(or empty: `?account_id=`), the workspace's active LinkedIn account with the "
                 "lowest id is used. A value that is not a positive integer answers "
                 "`400 account_id must be a positive integer`; a well-formed id that is not an "
                 "active LinkedIn account of the workspace answers `400 Requested LinkedIn account "
                 "not found or not active in this workspace`.",
                 "schema": _id_schema(),
-                "example": 42,
             },
         },
         "schemas": {
