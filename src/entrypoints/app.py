@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from entrypoints import auth, cli, connection_status
+from entrypoints import api_docs, auth, cli, connection_status
 from entrypoints.bootstrap import ConfigurationError, Services, build_services
 from entrypoints.errors import register_error_handlers
 
@@ -48,6 +48,7 @@ def create_app(
     auth.init_jwt(app)
     register_error_handlers(app)
     app.register_blueprint(connection_status.blueprint)
+    app.register_blueprint(api_docs.blueprint)
     cli.register(app)
     return app
 

@@ -1,0 +1,419 @@
+"""The OpenAPI 3.1 description of the service's routes, served at /api/v1/openapi.json.
+
+Written out by hand as the contract states it, not derived from the code: the tests replay real
+responses against it, so a message or field that drifts from this document fails them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.model import MAX_ID
+
+PUBLIC_CHECK_PATH = "/api/v1/public/prospects/{prospect_id}/connection-status/"
+IN_APP_CHECK_PATH = "/api/v1/prospects/{prospect_id}/connection-status/"
+
+PROVIDER_FAILURE_CODES = {
+    "provider_timeout": "Unipile did not answer within the deadline.",
+    "provider_unreachable": "Unipile could not be reached, or the connection broke mid-answer.",
+    "provider_rate_limited": "Unipile refused the call for its rate limit; `Retry-After` carries its wait when it gave one.",
+    "provider_account_disconnected": "The LinkedIn account must be reconnected in Unipile before it can check.",
+    "provider_profile_not_found": "Unipile knows no LinkedIn profile at the prospect's URL.",
+    "provider_auth_failed": "Unipile refused this service's API key.",
+    "provider_error": "Any other failure: an unexpected status or an answer that cannot be read.",
+}
+
+
+def _id_schema(**extra: Any) -> dict[str, Any]:
+    return {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID, **extra}
+
+
+_DESCRIPTION = """\
+Tells a sales-outreach campaign whether a prospect is already a **1st-degree LinkedIn connection**
+of one of the workspace's connected LinkedIn accounts, by asking the LinkedIn provider (Unipile)
+live on every request.
+
+* Every request makes a live provider call and is subject to the provider's rate limits: use it for
+  on-demand checks (before launching a campaign or scheduling an invite), not for bulk polling.
+* "Connected" means a 1st-degree relationship only; a pending invitation does not count.
+* The chosen account is the perspective of the check. When a workspace has several LinkedIn
+  accounts, pass `account_id` if the answer must come from a particular one.
+* The trailing slash of each path is optional. Other methods than `GET` answer `405` with an
+  `Allow` header and the error body `{"success": false, "error": "Method Not Allowed"}`.
+* Every error is JSON: `{"success": false, "error": "<message>"}`, plus a machine-readable `code`
+  on `502`.
+"""
+
+_CHECK_ORDER = """\
+Checks run in this order, and the first that fails answers: credential (`401`), `account_id`
+format (`400`), prospect exists (`404`), prospect is in the caller's workspace (`403`), prospect has
+a LinkedIn profile URL (`400`) that is a valid one (`400`), an active LinkedIn account can be chosen
+(`400`), then the live provider call (`502` on failure).
+"""
+
+
+def openapi_document() -> dict[str, Any]:
+    """A fresh copy of the document, safe for the caller to change."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Connection status API",
+            "version": "1.0.0",
+            "summary": "Is this prospect already a 1st-degree LinkedIn connection of the workspace?",
+            "description": _DESCRIPTION,
+        },
+        # Relative, so the docs page's "Try it out" calls the host that served it.
+        "servers": [{"url": "/", "description": "The host serving this document"}],
+        "tags": [{"name": "connection-status", "description": "The live 1st-degree connection check"}],
+        # One entry per route the service serves; a test compares this with the app's URL map.
+        "paths": {
+            PUBLIC_CHECK_PATH: {
+                "get": _check_operation(
+                    operation_id="getConnectionStatusWithApiKey",
+                    summary="Check a prospect's connection status (API key)",
+                    audience="API consumers, authenticated with a workspace API key in `X-API-Key`.",
+                    security_scheme="ApiKey",
+                    unauthorized="PublicUnauthorized",
+                )
+            },
+            IN_APP_CHECK_PATH: {
+                "get": _check_operation(
+                    operation_id="getConnectionStatusWithToken",
+                    summary="Check a prospect's connection status (in-app bearer token)",
+                    audience="The in-app client, authenticated with a user's JWT access token.",
+                    security_scheme="BearerToken",
+                    unauthorized="InAppUnauthorized",
+                )
+            },
+        },
+        "components": _components(),
+    }
+
+
+def _check_operation(
+    *, operation_id: str, summary: str, audience: str, security_scheme: str, unauthorized: str
+) -> dict[str, Any]:
+    return {
+        "tags": ["connection-status"],
+        "operationId": operation_id,
+        "summary": summary,
+        "description": f"For {audience}\n\n{_CHECK_ORDER}",
+        "security": [{security_scheme: []}],
+        "parameters": [
+            {"$ref": "#/components/parameters/ProspectId"},
+            {"$ref": "#/components/parameters/AccountId"},
+        ],
+        "responses": {
+            "200": {"$ref": "#/components/responses/ConnectionStatus"},
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "401": {"$ref": f"#/components/responses/{unauthorized}"},
+            "403": {"$ref": "#/components/responses/Forbidden"},
+            "404": {"$ref": "#/components/responses/ProspectNotFound"},
+            "429": {"$ref": "#/components/responses/RateLimited"},
+            "500": {"$ref": "#/components/responses/InternalError"},
+            "502": {"$ref": "#/components/responses/ProviderFailed"},
+        },
+    }
+
+
+def _components() -> dict[str, Any]:
+    return {
+        "securitySchemes": {
+            "ApiKey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-API-Key",
+                "description": "A workspace API key, issued with `flask --app wsgi api-keys create`.",
+            },
+            "BearerToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "A user's HS256 access token with an `exp` claim, "
+                "issued with `flask --app wsgi users token`.",
+            },
+        },
+        "parameters": {
+            "ProspectId": {
+                "name": "prospect_id",
+                "in": "path",
+                "required": True,
+                "description": "ID of the prospect to check. Leading zeros are accepted. "
+                "Anything that is not a positive integer up to 2^63-1 names no prospect and "
+                "answers `404 Prospect not found`.",
+                "schema": _id_schema(),
+                "example": 12345,
+            },
+            "AccountId": {
+                "name": "account_id",
+                "in": "query",
+                "required": False,
+                "description": "ID of the LinkedIn connected account to check from, e.g. `42`. When omitted "
+                "(or empty: `?account_id=`), the workspace's active LinkedIn account with the "
+                "lowest id is used. A value that is not a positive integer answers "
+                "`400 account_id must be a positive integer`; a well-formed id that is not an "
+                "active LinkedIn account of the workspace answers `400 Requested LinkedIn account "
+                "not found or not active in this workspace`.",
+                "schema": _id_schema(),
+            },
+        },
+        "schemas": {
+            "ConnectionStatus": {
+                "type": "object",
+                "required": [
+                    "success",
+                    "is_connected",
+                    "connection_level",
+                    "network_distance",
+                    "checked_with_account_id",
+                    "invitation",
+                ],
+                "properties": {
+                    "success": {"const": True, "description": "Always true on a successful response."},
+                    "is_connected": {
+                        "type": "boolean",
+                        "description": "True when the prospect is a 1st-degree LinkedIn connection "
+                        "of the chosen account.",
+                    },
+                    "connection_level": {
+                        "type": ["integer", "null"],
+                        "enum": [1, 2, 3, None],
+                        "description": "1 = 1st degree (direct connection), 2 = 2nd degree, "
+                        "3 = 3rd degree; null when the relationship is unknown or out of network.",
+                    },
+                    "network_distance": {
+                        "type": ["string", "null"],
+                        "description": "The raw network distance the provider reported: typically "
+                        "FIRST_DEGREE, SECOND_DEGREE, THIRD_DEGREE or OUT_OF_NETWORK; other values "
+                        "are passed through as reported; null when unknown.",
+                        "examples": ["FIRST_DEGREE", "OUT_OF_NETWORK", None],
+                    },
+                    "checked_with_account_id": _id_schema(
+                        description="The id of the connected account actually used for the check."
+                    ),
+                    "invitation": {
+                        "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Invitation"}],
+                        "description": "A pending or past invitation between the account and the "
+                        "prospect, when the provider reports one; it never makes `is_connected` true.",
+                    },
+                },
+                "examples": [
+                    {
+                        "success": True,
+                        "is_connected": True,
+                        "connection_level": 1,
+                        "network_distance": "FIRST_DEGREE",
+                        "checked_with_account_id": 42,
+                        "invitation": None,
+                    }
+                ],
+            },
+            "Invitation": {
+                "type": "object",
+                "required": ["type", "status"],
+                "properties": {
+                    "type": {
+                        "enum": ["SENT", "RECEIVED"],
+                        "description": "SENT by the account to the prospect, or RECEIVED from the prospect.",
+                    },
+                    "status": {"enum": ["PENDING", "IGNORED", "WITHDRAWN"]},
+                },
+            },
+            "Error": {
+                "type": "object",
+                "required": ["success", "error"],
+                "properties": {
+                    "success": {"const": False},
+                    "error": {"type": "string", "description": "A human-readable message."},
+                    "code": {"type": "string", "description": "A machine-readable reason, where one is given."},
+                },
+            },
+            "ProviderError": {
+                "type": "object",
+                "required": ["success", "error", "code"],
+                "properties": {
+                    "success": {"const": False},
+                    "error": {"const": "Failed to fetch prospect profile from LinkedIn provider"},
+                    "code": {
+                        "enum": list(PROVIDER_FAILURE_CODES),
+                        "description": "Why the provider call failed:\n\n"
+                        + "\n".join(f"* `{code}`: {why}" for code, why in PROVIDER_FAILURE_CODES.items()),
+                    },
+                },
+            },
+        },
+        "responses": {
+            "ConnectionStatus": {
+                "description": "The prospect's connection status as seen from the chosen account.",
+                "headers": {
+                    "Cache-Control": {
+                        "description": "Every answer is live; caches must not keep it.",
+                        "required": True,
+                        "schema": {"type": "string", "const": "no-store"},
+                    }
+                },
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ConnectionStatus"},
+                        "examples": {
+                            "connected": _example(
+                                "1st-degree connection",
+                                {
+                                    "success": True,
+                                    "is_connected": True,
+                                    "connection_level": 1,
+                                    "network_distance": "FIRST_DEGREE",
+                                    "checked_with_account_id": 42,
+                                    "invitation": None,
+                                },
+                            ),
+                            "invited": _example(
+                                "2nd degree with a pending invitation: not connected",
+                                {
+                                    "success": True,
+                                    "is_connected": False,
+                                    "connection_level": 2,
+                                    "network_distance": "SECOND_DEGREE",
+                                    "checked_with_account_id": 42,
+                                    "invitation": {"type": "SENT", "status": "PENDING"},
+                                },
+                            ),
+                            "out_of_network": _example(
+                                "Out of network",
+                                {
+                                    "success": True,
+                                    "is_connected": False,
+                                    "connection_level": None,
+                                    "network_distance": "OUT_OF_NETWORK",
+                                    "checked_with_account_id": 42,
+                                    "invitation": None,
+                                },
+                            ),
+                        },
+                    }
+                },
+            },
+            "BadRequest": _error_response(
+                "The request or the prospect cannot be checked.",
+                {
+                    "no_profile_url": (
+                        "The prospect has no LinkedIn profile URL",
+                        "Prospect has no LinkedIn profile URL to check against",
+                    ),
+                    "invalid_profile_url": (
+                        "The prospect's URL is not a LinkedIn profile URL",
+                        "Prospect's LinkedIn profile URL is not a valid LinkedIn profile URL",
+                    ),
+                    "no_active_account": (
+                        "No LinkedIn account with status OK, SYNC_SUCCESS, CREATION_SUCCESS or "
+                        "RECONNECTED in the workspace",
+                        "No active LinkedIn account is connected to this workspace",
+                    ),
+                    "requested_account_unavailable": (
+                        "`account_id` names no active LinkedIn account of the workspace",
+                        "Requested LinkedIn account not found or not active in this workspace",
+                    ),
+                    "malformed_account_id": (
+                        "`account_id` is not a positive integer",
+                        "account_id must be a positive integer",
+                    ),
+                },
+            ),
+            "PublicUnauthorized": _error_response(
+                "The `X-API-Key` header is missing, blank, unknown or revoked.",
+                {
+                    "missing": ("No `X-API-Key` header", "Missing API key"),
+                    "invalid": ("Unknown, wrong or revoked key", "Invalid API key"),
+                },
+            ),
+            "InAppUnauthorized": _error_response(
+                "The bearer token is missing, malformed, expired, wrongly signed, or names no user.",
+                {
+                    "missing": ("No `Authorization: Bearer` header", "Missing bearer token"),
+                    "invalid": ("Any token that does not verify", "Invalid or expired token"),
+                },
+            ),
+            "Forbidden": _error_response(
+                "The prospect belongs to another workspace.",
+                {"access_denied": ("Another workspace's prospect", "Access denied")},
+            ),
+            "ProspectNotFound": _error_response(
+                "No prospect exists with the given id.",
+                {"not_found": ("Unknown prospect", "Prospect not found")},
+            ),
+            "RateLimited": _error_response(
+                "Too many requests from this caller; try again after `Retry-After` seconds.",
+                {"rate_limited": ("Rate limit exceeded", "Rate limit exceeded")},
+                headers={
+                    "Retry-After": {
+                        "description": "Seconds to wait before trying again.",
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                },
+            ),
+            "InternalError": _error_response(
+                "An unexpected failure in the service; details are logged, never returned.",
+                {"internal": ("Unexpected failure", "Internal server error")},
+            ),
+            "ProviderFailed": {
+                "description": "The LinkedIn provider (Unipile) call failed or answered a non-2xx "
+                "status; `code` says why.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Sent with `provider_rate_limited` when the provider said how "
+                        "many seconds to wait before trying again.",
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                },
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ProviderError"},
+                        "examples": {
+                            code: _example(
+                                why,
+                                {
+                                    "success": False,
+                                    "error": "Failed to fetch prospect profile from LinkedIn provider",
+                                    "code": code,
+                                },
+                            )
+                            for code, why in PROVIDER_FAILURE_CODES.items()
+                        },
+                    }
+                },
+            },
+        },
+    }
+
+
+def _error_response(
+    description: str,
+    examples: dict[str, tuple[str, str]],
+    *,
+    headers: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An error response of the `Error` shape whose `error` is one of the messages, each shown as an example."""
+    messages = [message for _summary, message in examples.values()]
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["success", "error"],
+                    "properties": {"success": {"const": False}, "error": {"enum": messages}},
+                },
+                "examples": {
+                    name: _example(summary, {"success": False, "error": message})
+                    for name, (summary, message) in examples.items()
+                },
+            }
+        },
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _example(summary: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {"summary": summary, "value": value}
