@@ -27,6 +27,14 @@ class UnknownWorkspace(DomainError):
     pass
 
 
+class AccountAlreadyConnected(DomainError):
+    """The workspace already has a connected account with this provider account id."""
+
+
+class WebhooksNotConfigured(DomainError):
+    """No webhook secret is configured, so no webhook can be authenticated."""
+
+
 class ProspectNotFound(DomainError):
     pass
 
