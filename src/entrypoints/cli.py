@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from domain import services
 from domain.account_lifecycle import SyncReport, sync_workspace_accounts
-from domain.errors import ProviderFailure, Unauthenticated, UnknownWorkspace
+from domain.errors import AccountAlreadyConnected, ProviderFailure, Unauthenticated, UnknownWorkspace
 from domain.model import MAX_ID, AccountStatus, Provider
 from domain.ports import ProspectStore
 from entrypoints import auth, bootstrap
@@ -158,9 +158,15 @@ def accounts_create(workspace_id: int, provider_account_id: str, provider: str, 
         raise click.ClickException("--provider-account-id must not be blank")
     chosen_provider, chosen_status = _provider(provider), _status(status)
     with _WorkspaceErrors(workspace_id):
-        account = _store().add_account(
-            workspace_id, chosen_provider, provider_account_id.strip(), chosen_status
-        )
+        try:
+            account = _store().add_account(
+                workspace_id, chosen_provider, provider_account_id.strip(), chosen_status
+            )
+        except AccountAlreadyConnected:
+            raise click.ClickException(
+                f"workspace {workspace_id} already has an account {provider_account_id.strip()!r};"
+                " use accounts set-status"
+            ) from None
     _emit(_account_json(account))
 
 

@@ -1,4 +1,4 @@
-"""`flask accounts sync --workspace ID` against SQLite: the summary, the exit codes, what changes."""
+"""`flask accounts sync` and `accounts create` against SQLite: the summary, the exit codes, what changes."""
 
 from __future__ import annotations
 
@@ -131,6 +131,21 @@ def test_the_sandbox_has_no_accounts_to_sync(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "Error: accounts sync needs LINKEDIN_PROVIDER=unipile; the sandbox lists no accounts"
     ]
+
+
+def test_accounts_create_refuses_a_second_row_for_the_same_account_in_one_line(app, sqlite_store):
+    workspace = sqlite_store.add_workspace("Acme")
+    create = ["accounts", "create", "--workspace", str(workspace.id), "--provider-account-id", "acc-1"]
+    runner = app.test_cli_runner()
+
+    assert runner.invoke(args=create).exit_code == 0
+    result = runner.invoke(args=create)
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: workspace {workspace.id} already has an account 'acc-1'; use accounts set-status"
+    ]
+    assert len(sqlite_store.accounts_of_workspace(workspace.id)) == 1
 
 
 class UnipileAccounts(BaseHTTPRequestHandler):
