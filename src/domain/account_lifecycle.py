@@ -114,7 +114,7 @@ def record_hosted_auth(
     workspace_id = workspace_id_from_name(workspace_name)
     if workspace_id is None or store.workspace(workspace_id) is None:
         logger.warning(
-            "Hosted-auth %s for provider account %s ignored: its name %r is not a workspace id",
+            "Hosted-auth %s for provider account %s ignored: its name %r names no workspace",
             status.value,
             provider_account_id,
             workspace_name[:64],
