@@ -1,11 +1,11 @@
-"""Hand-written fakes of the two ports; the store contract suite keeps FakeProspectStore honest."""
+"""Hand-written fakes of the ports; the store contract suite keeps FakeProspectStore honest."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
 
-from domain.errors import EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
+from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
 from domain.model import (
     AccountStatus,
     ApiKeyRecord,
@@ -14,6 +14,7 @@ from domain.model import (
     ProfileRelationship,
     Prospect,
     Provider,
+    ProviderAccount,
     User,
     Workspace,
 )
@@ -45,6 +46,25 @@ class FakeProspectStore:
 
     def user(self, user_id: int) -> User | None:
         return self.users.get(user_id)
+
+    def workspace(self, workspace_id: int) -> Workspace | None:
+        return self.workspaces.get(workspace_id)
+
+    def accounts_of_workspace(self, workspace_id: int) -> tuple[ConnectedAccount, ...]:
+        return tuple(
+            account
+            for account in sorted(self.accounts.values(), key=lambda account: account.id)
+            if account.workspace_id == workspace_id
+        )
+
+    def accounts_with_provider_account_id(
+        self, provider_account_id: str
+    ) -> tuple[ConnectedAccount, ...]:
+        return tuple(
+            account
+            for account in sorted(self.accounts.values(), key=lambda account: account.id)
+            if account.provider_account_id == provider_account_id
+        )
 
     def add_workspace(self, name: str) -> Workspace:
         workspace = Workspace(id=next(self._ids), name=name)
@@ -89,6 +109,11 @@ class FakeProspectStore:
         status: AccountStatus,
     ) -> ConnectedAccount:
         self._require_workspace(workspace_id)
+        if any(
+            account.provider_account_id == provider_account_id
+            for account in self.accounts_of_workspace(workspace_id)
+        ):
+            raise AccountAlreadyConnected()
         account = ConnectedAccount(
             id=next(self._ids),
             workspace_id=workspace_id,
@@ -141,3 +166,24 @@ class FakeLinkedInProvider:
         if self.failure is not None:
             raise self.failure
         return self.relationships.get(profile.value, self.default)
+
+
+class FakeAccountDirectory:
+    """Lists the accounts it was given; counts the listings; can be armed to fail."""
+
+    def __init__(self, *accounts: ProviderAccount) -> None:
+        self.accounts = list(accounts)
+        self.failure: ProviderFailure | None = None
+        self.listings = 0
+
+    def lists(self, provider_account_id: str, *source_statuses: str) -> None:
+        self.accounts.append(ProviderAccount(provider_account_id, source_statuses))
+
+    def fail_with(self, failure: ProviderFailure) -> None:
+        self.failure = failure
+
+    def list_accounts(self) -> tuple[ProviderAccount, ...]:
+        self.listings += 1
+        if self.failure is not None:
+            raise self.failure
+        return tuple(self.accounts)

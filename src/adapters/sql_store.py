@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
-from domain.errors import EmailAlreadyUsed, UnknownWorkspace
+from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, UnknownWorkspace
 from domain.model import (
     MAX_ID,
     AccountStatus,
@@ -117,6 +117,13 @@ connected_accounts = Table(
     Index("ix_connected_accounts_workspace_id", "workspace_id"),
     # The account status webhook names accounts by the provider's id.
     Index("ix_connected_accounts_provider_account_id", "provider_account_id"),
+    # One row per provider account and workspace, even when a callback is delivered twice at once.
+    Index(
+        "ix_connected_accounts_workspace_id_provider_account_id",
+        "workspace_id",
+        "provider_account_id",
+        unique=True,
+    ),
 )
 
 prospects = Table(
@@ -179,6 +186,26 @@ class SqlProspectStore:
             row = connection.execute(select(users).where(users.c.id == user_id)).one_or_none()
         return None if row is None else _user_from(row._mapping)
 
+    def workspace(self, workspace_id: int) -> Workspace | None:
+        if not _is_storable_id(workspace_id):
+            return None
+        statement = select(workspaces).where(workspaces.c.id == workspace_id)
+        with self._engine.connect() as connection:
+            row = connection.execute(statement).one_or_none()
+        return None if row is None else Workspace(id=row.id, name=row.name)
+
+    def accounts_of_workspace(self, workspace_id: int) -> tuple[ConnectedAccount, ...]:
+        if not _is_storable_id(workspace_id):
+            return ()
+        return self._accounts_where(connected_accounts.c.workspace_id == workspace_id)
+
+    def accounts_with_provider_account_id(
+        self, provider_account_id: str
+    ) -> tuple[ConnectedAccount, ...]:
+        if not _is_storable_text(provider_account_id):
+            return ()
+        return self._accounts_where(connected_accounts.c.provider_account_id == provider_account_id)
+
     def add_workspace(self, name: str) -> Workspace:
         statement = insert(workspaces).values(name=name).returning(workspaces)
         with self._engine.begin() as connection:
@@ -221,13 +248,17 @@ class SqlProspectStore:
         provider_account_id: str,
         status: AccountStatus,
     ) -> ConnectedAccount:
-        row = self._insert_for_workspace(
-            connected_accounts,
-            workspace_id,
-            provider=provider.value,
-            provider_account_id=provider_account_id,
-            status=status.value,
-        )
+        try:
+            row = self._insert_for_workspace(
+                connected_accounts,
+                workspace_id,
+                provider=provider.value,
+                provider_account_id=provider_account_id,
+                status=status.value,
+            )
+        except IntegrityError as exc:
+            # The insert selects the workspace, so the one constraint it can break is uniqueness.
+            raise AccountAlreadyConnected() from exc
         return _account_from(row)
 
     def set_account_status(self, account_id: int, status: AccountStatus) -> ConnectedAccount | None:
@@ -248,6 +279,15 @@ class SqlProspectStore:
             prospects, workspace_id, linkedin_profile_url=linkedin_profile_url
         )
         return _prospect_from(row)
+
+    def _accounts_where(self, condition: Any) -> tuple[ConnectedAccount, ...]:
+        statement = (
+            select(connected_accounts)
+            .where(condition, _HAS_KNOWN_PROVIDER)
+            .order_by(connected_accounts.c.id)
+        )
+        with self._engine.connect() as connection:
+            return tuple(_account_from(row._mapping) for row in connection.execute(statement))
 
     def _insert_for_workspace(
         self, table: Table, workspace_id: int, **values: Any

@@ -1,4 +1,8 @@
-"""LinkedInProvider on Unipile's v1 API: one live profile lookup per check, bounded by one deadline."""
+"""Unipile's v1 API: the LinkedInProvider (one live profile lookup per check) and the AccountDirectory.
+
+Every call goes through one request function: one deadline, deadline-aware retries, no redirects,
+a body cap.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from domain.model import (
     InvitationStatus,
     InvitationType,
     ProfileRelationship,
+    ProviderAccount,
 )
 from domain.profile_url import ProfileIdentifier
 
@@ -57,6 +62,9 @@ _RECONNECT_ERRORS = frozenset(
 )
 # Unipile answers a missing or locked profile with these 422s more often than with a 404.
 _UNKNOWN_PROFILE_ERRORS = frozenset({"errors/invalid_recipient", "errors/user_unreachable"})
+ACCOUNTS_PAGE_SIZE = 100
+# 100,000 accounts; beyond that a listing that never ends is likelier than a real one.
+MAX_ACCOUNT_PAGES = 1000
 
 
 def unipile_base_url(dsn: str) -> str:
@@ -99,7 +107,7 @@ class _RetryableFailure(Exception):
 
 
 class UnipileLinkedInProvider:
-    """Asks Unipile how a profile relates to a connected account's LinkedIn member.
+    """Asks Unipile how a profile relates to a connected account's LinkedIn member, and lists accounts.
 
     `timeout_seconds` bounds the whole call: connecting, every read and every retry. The one gap:
     a server that drips its status line and headers restarts the read timeout with each byte.
@@ -146,14 +154,13 @@ class UnipileLinkedInProvider:
     def profile_relationship(
         self, account: ConnectedAccount, profile: ProfileIdentifier
     ) -> ProfileRelationship:
-        deadline = self._clock() + self._timeout_seconds
         # The identifier arrives decoded; this is the one place it is percent-encoded.
         url = f"{self._base_url}/api/v1/users/{quote(profile.value, safe='')}"
         params = {"account_id": account.provider_account_id, "notify": "false"}
         if profile.linkedin_api is not None:
             params["linkedin_api"] = profile.linkedin_api.value
         try:
-            return self._with_retries(url, params, deadline)
+            return _relationship_from(self._get_json(url, params))
         except ProviderFailure as failure:
             if failure.code is ProviderFailureCode.AUTH_FAILED:
                 logger.error(
@@ -165,7 +172,35 @@ class UnipileLinkedInProvider:
                 logger.warning("Unipile lookup from account %s failed: %s", account.id, failure)
             raise
 
-    def _with_retries(self, url: str, params: dict[str, str], deadline: float) -> ProfileRelationship:
+    def list_accounts(self) -> tuple[ProviderAccount, ...]:
+        """Every page of `GET /api/v1/accounts`, each page a call with its own deadline."""
+        url = f"{self._base_url}/api/v1/accounts"
+        accounts: list[ProviderAccount] = []
+        cursors_seen: set[str] = set()
+        params = {"limit": str(ACCOUNTS_PAGE_SIZE)}
+        try:
+            for _ in range(MAX_ACCOUNT_PAGES):
+                page, cursor = _account_page_from(self._get_json(url, params))
+                accounts.extend(page)
+                if cursor is None:
+                    return tuple(accounts)
+                if cursor in cursors_seen:
+                    raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile repeated a page cursor")
+                cursors_seen.add(cursor)
+                params = {"limit": str(ACCOUNTS_PAGE_SIZE), "cursor": cursor}
+            raise ProviderFailure(
+                ProviderFailureCode.ERROR, f"Unipile listed more than {MAX_ACCOUNT_PAGES} pages of accounts"
+            )
+        except ProviderFailure as failure:
+            if failure.code is ProviderFailureCode.AUTH_FAILED:
+                logger.error("Unipile rejected the API key (%s); every call fails until it is replaced", failure)
+            else:
+                logger.warning("Listing the Unipile accounts failed: %s", failure)
+            raise
+
+    def _get_json(self, url: str, params: dict[str, str]) -> bytes:
+        """The body of a 200 JSON answer to one GET, retries included, within one deadline."""
+        deadline = self._clock() + self._timeout_seconds
         attempt = 0
         while True:
             try:
@@ -181,7 +216,7 @@ class UnipileLinkedInProvider:
                 self._sleep(delay)
                 attempt += 1
 
-    def _attempt(self, url: str, params: dict[str, str], deadline: float) -> ProfileRelationship:
+    def _attempt(self, url: str, params: dict[str, str], deadline: float) -> bytes:
         remaining = self._remaining(deadline)
         try:
             response = self._session.get(
@@ -222,7 +257,7 @@ class UnipileLinkedInProvider:
                 raise ProviderFailure(
                     ProviderFailureCode.ERROR, "Unipile answered 200 with a body that is not JSON"
                 )
-            return _relationship_from(self._read_body(response, deadline))
+            return self._read_body(response, deadline)
 
     def _read_body(self, response: requests.Response, deadline: float) -> bytes:
         """The body, read as it arrives, so that a slow or huge one ends at the deadline or the cap."""
@@ -357,6 +392,38 @@ def _relationship_from(body: bytes) -> ProfileRelationship:
         )
     return ProfileRelationship(
         network_distance=network_distance, invitation=_invitation_from(document.get("invitation"))
+    )
+
+
+def _account_page_from(body: bytes) -> tuple[list[ProviderAccount], str | None]:
+    """One page of the account list and the cursor of the next, None on the last page."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ProviderFailure(
+            ProviderFailureCode.ERROR, f"Unipile answered unparsable JSON ({type(exc).__name__})"
+        ) from exc
+    if not isinstance(document, dict) or document.get("object") != "AccountList":
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered something other than an AccountList")
+    items, cursor = document.get("items"), document.get("cursor")
+    # An empty cursor is refused rather than read as the end: a page missed would mark accounts DELETED.
+    if not isinstance(items, list) or not (cursor is None or (isinstance(cursor, str) and cursor)):
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered an AccountList without items or cursor")
+    return [_provider_account_from(item) for item in items], cursor
+
+
+def _provider_account_from(item: object) -> ProviderAccount:
+    sources = item.get("sources") if isinstance(item, dict) else None
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("id"), str)
+        or not item["id"]
+        or not isinstance(sources, list)
+        or not all(isinstance(source, dict) and isinstance(source.get("status"), str) for source in sources)
+    ):
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile listed an account in a shape it does not document")
+    return ProviderAccount(
+        provider_account_id=item["id"], source_statuses=tuple(source["status"] for source in sources)
     )
 
 

@@ -31,6 +31,14 @@ class EmailAlreadyUsed(DomainError):
     """A workspace has at most one user per email address."""
 
 
+class AccountAlreadyConnected(DomainError):
+    """The workspace already has a connected account with this provider account id."""
+
+
+class WebhooksNotConfigured(DomainError):
+    """No webhook secret is configured, so no webhook can be authenticated."""
+
+
 class ProspectNotFound(DomainError):
     pass
 

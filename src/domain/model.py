@@ -91,6 +91,14 @@ class ConnectedAccount:
 
 
 @dataclass(frozen=True)
+class ProviderAccount:
+    """An account as the provider lists it: its id and the raw status of each of its sources."""
+
+    provider_account_id: str
+    source_statuses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Prospect:
     id: int
     workspace_id: int

@@ -10,6 +10,7 @@ from domain.model import (
     CheckContext,
     ConnectedAccount,
     ProfileRelationship,
+    ProviderAccount,
     Prospect,
     Provider,
     User,
@@ -22,7 +23,8 @@ class ProspectStore(Protocol):
     """Workspaces, their credentials, connected accounts and prospects.
 
     Creating a row that names an unknown workspace raises UnknownWorkspace, a second user with
-    the same email in a workspace EmailAlreadyUsed; the lookups answer None for what does not exist.
+    the same email in a workspace EmailAlreadyUsed; the lookups answer None (or nothing) for what
+    does not exist.
     """
 
     def check_context(self, prospect_id: int) -> CheckContext | None:
@@ -31,6 +33,16 @@ class ProspectStore(Protocol):
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None: ...
 
     def user(self, user_id: int) -> User | None: ...
+
+    def workspace(self, workspace_id: int) -> Workspace | None: ...
+
+    def accounts_of_workspace(self, workspace_id: int) -> tuple[ConnectedAccount, ...]:
+        """Every connected account of the workspace, by id."""
+
+    def accounts_with_provider_account_id(
+        self, provider_account_id: str
+    ) -> tuple[ConnectedAccount, ...]:
+        """Every connected account, in any workspace, with exactly this provider account id, by id."""
 
     def add_workspace(self, name: str) -> Workspace: ...
 
@@ -48,7 +60,8 @@ class ProspectStore(Protocol):
         provider: Provider,
         provider_account_id: str,
         status: AccountStatus,
-    ) -> ConnectedAccount: ...
+    ) -> ConnectedAccount:
+        """Raises AccountAlreadyConnected when the workspace has this provider account id already."""
 
     def set_account_status(
         self, account_id: int, status: AccountStatus
@@ -64,4 +77,12 @@ class LinkedInProvider(Protocol):
         """How `profile` relates to the LinkedIn member behind `account`.
 
         Raises ProviderFailure, with its code, whenever the provider gives no usable answer.
+        """
+
+
+class AccountDirectory(Protocol):
+    def list_accounts(self) -> tuple[ProviderAccount, ...]:
+        """Every account the provider holds for us, across all its pages.
+
+        Raises ProviderFailure, with its code, unless the whole list was read.
         """

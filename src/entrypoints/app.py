@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from entrypoints import api_docs, auth, cli, connection_status
+from entrypoints import api_docs, auth, cli, connection_status, webhooks
 from entrypoints.bootstrap import ConfigurationError, Services, build_services
 from entrypoints.errors import register_error_handlers
 
@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "UNIPILE_TIMEOUT_SECONDS": 10.0,
     # Check requests carry no body; anything large is refused before it is read.
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    "UNIPILE_WEBHOOK_HEADER": "Unipile-Auth",
 }
 ENVIRONMENT_SETTINGS = (
     "DATABASE_URL",
@@ -28,6 +29,8 @@ ENVIRONMENT_SETTINGS = (
     "UNIPILE_DSN",
     "UNIPILE_API_KEY",
     "UNIPILE_TIMEOUT_SECONDS",
+    "UNIPILE_WEBHOOK_SECRET",
+    "UNIPILE_WEBHOOK_HEADER",
 )
 MIN_JWT_SECRET_BYTES = 32
 
@@ -49,6 +52,7 @@ def create_app(
     register_error_handlers(app)
     app.register_blueprint(connection_status.blueprint)
     app.register_blueprint(api_docs.blueprint)
+    webhooks.register(app)
     cli.register(app)
     return app
 

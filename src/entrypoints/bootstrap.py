@@ -8,7 +8,7 @@ from typing import Mapping
 from adapters.sandbox import SandboxLinkedInProvider
 from adapters.sql_store import SqlProspectStore, create_engine_for, upgrade_schema
 from adapters.unipile import UnipileLinkedInProvider, unipile_base_url
-from domain.ports import LinkedInProvider, ProspectStore
+from domain.ports import AccountDirectory, LinkedInProvider, ProspectStore
 
 
 class ConfigurationError(Exception):
@@ -19,10 +19,16 @@ class ConfigurationError(Exception):
 class Services:
     store: ProspectStore
     provider: LinkedInProvider
+    # None with the sandbox provider, which has no accounts to list.
+    directory: AccountDirectory | None = None
 
 
 def build_services(config: Mapping[str, object]) -> Services:
-    return Services(store=build_store(config), provider=build_provider(config))
+    store = build_store(config)
+    provider = build_provider(config)
+    # The Unipile client lists the accounts too.
+    directory = provider if isinstance(provider, UnipileLinkedInProvider) else None
+    return Services(store=store, provider=provider, directory=directory)
 
 
 def build_store(config: Mapping[str, object]) -> ProspectStore:

@@ -11,7 +11,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from domain import services
-from domain.errors import EmailAlreadyUsed, Unauthenticated, UnknownWorkspace
+from domain.account_lifecycle import SyncReport, sync_workspace_accounts
+from domain.errors import (
+    AccountAlreadyConnected,
+    EmailAlreadyUsed,
+    ProviderFailure,
+    Unauthenticated,
+    UnknownWorkspace,
+)
 from domain.model import MAX_ID, AccountStatus, Provider
 from domain.ports import ProspectStore
 from entrypoints import auth, bootstrap
@@ -160,9 +167,15 @@ def accounts_create(workspace_id: int, provider_account_id: str, provider: str, 
         raise click.ClickException("--provider-account-id must not be blank")
     chosen_provider, chosen_status = _provider(provider), _status(status)
     with _WorkspaceErrors(workspace_id):
-        account = _store().add_account(
-            workspace_id, chosen_provider, provider_account_id.strip(), chosen_status
-        )
+        try:
+            account = _store().add_account(
+                workspace_id, chosen_provider, provider_account_id.strip(), chosen_status
+            )
+        except AccountAlreadyConnected:
+            raise click.ClickException(
+                f"workspace {workspace_id} already has an account {provider_account_id.strip()!r};"
+                " use accounts set-status"
+            ) from None
     _emit(_account_json(account))
 
 
@@ -175,6 +188,36 @@ def accounts_set_status(account_id: int, status: str) -> None:
     if account is None:
         raise click.ClickException(f"account {account_id} does not exist")
     _emit(_account_json(account))
+
+
+@accounts.command("sync", help="Set the workspace's account statuses to what Unipile lists now.")
+@click.option("--workspace", "workspace_id", required=True, type=int)
+def accounts_sync(workspace_id: int) -> None:
+    directory = current_app.extensions["services"].directory
+    if directory is None:
+        raise click.ClickException("accounts sync needs LINKEDIN_PROVIDER=unipile; the sandbox lists no accounts")
+    with _WorkspaceErrors(workspace_id):
+        try:
+            report = sync_workspace_accounts(workspace_id, store=_store(), directory=directory)
+        except ProviderFailure as failure:
+            raise click.ClickException(f"listing the Unipile accounts failed ({failure}); nothing changed") from None
+    _emit(_sync_json(report))
+
+
+def _sync_json(report: SyncReport) -> dict[str, Any]:
+    def named(account: Any) -> dict[str, Any]:
+        return {"id": account.id, "provider_account_id": account.provider_account_id}
+
+    return {
+        "workspace_id": report.workspace_id,
+        "changed": [
+            {**named(change.account), "from": change.previous.value, "to": change.account.status.value}
+            for change in report.changed
+        ],
+        "unchanged": len(report.unchanged),
+        "missing": [named(account) for account in report.missing],
+        "undetermined": [{**named(account), "status": account.status.value} for account in report.undetermined],
+    }
 
 
 @prospects.command("create")

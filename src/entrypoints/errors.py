@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
+    AccountAlreadyConnected,
     DomainError,
     EmailAlreadyUsed,
     InvalidLinkedInProfileUrl,
@@ -20,6 +21,7 @@ from domain.errors import (
     RequestedAccountUnavailable,
     Unauthenticated,
     UnknownWorkspace,
+    WebhooksNotConfigured,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ ERROR_RESPONSES: dict[type[DomainError], tuple[int, str]] = {
     UnknownWorkspace: (404, "Workspace not found"),
     EmailAlreadyUsed: (409, "A user with this email already exists in the workspace"),
     ProviderFailure: (502, PROVIDER_FAILED),
+    AccountAlreadyConnected: (409, "Account already connected to this workspace"),
+    WebhooksNotConfigured: (503, "Webhooks are not configured"),
 }
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.model import MAX_ID
+from domain.model import MAX_ID, AccountStatus
 
 PUBLIC_CHECK_PATH = "/api/v1/public/prospects/{prospect_id}/connection-status/"
 IN_APP_CHECK_PATH = "/api/v1/prospects/{prospect_id}/connection-status/"
+ACCOUNT_STATUS_WEBHOOK_PATH = "/api/v1/webhooks/unipile/account-status/"
+HOSTED_AUTH_WEBHOOK_PATH = "/api/v1/webhooks/unipile/hosted-auth/"
 
 PROVIDER_FAILURE_CODES = {
     "provider_timeout": "Unipile did not answer within the deadline.",
@@ -64,7 +66,10 @@ def openapi_document() -> dict[str, Any]:
         },
         # Relative, so the docs page's "Try it out" calls the host that served it.
         "servers": [{"url": "/", "description": "The host serving this document"}],
-        "tags": [{"name": "connection-status", "description": "The live 1st-degree connection check"}],
+        "tags": [
+            {"name": "connection-status", "description": "The live 1st-degree connection check"},
+            {"name": "webhooks", "description": "Called by Unipile, not by API consumers"},
+        ],
         # One entry per route the service serves; a test compares this with the app's URL map.
         "paths": {
             PUBLIC_CHECK_PATH: {
@@ -85,8 +90,112 @@ def openapi_document() -> dict[str, Any]:
                     unauthorized="InAppUnauthorized",
                 )
             },
+            ACCOUNT_STATUS_WEBHOOK_PATH: {
+                "post": _webhook_operation(
+                    operation_id="receiveUnipileAccountStatus",
+                    summary="Unipile account-status webhook",
+                    description="Sets the status of every connected account with this Unipile "
+                    "`account_id`. Idempotent; an unknown `account_id` is answered 200 and ignored. "
+                    "The last delivery received wins: Unipile's status webhooks carry no timestamp.",
+                    body_schema={
+                        "type": "object",
+                        "required": ["AccountStatus"],
+                        "properties": {
+                            "AccountStatus": {
+                                "type": "object",
+                                "required": ["account_id", "message"],
+                                "properties": {
+                                    "account_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                                    "message": {"enum": [status.value for status in AccountStatus]},
+                                    "account_type": {"type": "string"},
+                                },
+                            }
+                        },
+                    },
+                    example={
+                        "AccountStatus": {
+                            "account_id": "fFl27we2Rqa0eSbwIKX9hw",
+                            "message": "CREDENTIALS",
+                            "account_type": "LINKEDIN",
+                        }
+                    },
+                )
+            },
+            HOSTED_AUTH_WEBHOOK_PATH: {
+                "post": _webhook_operation(
+                    operation_id="receiveUnipileHostedAuth",
+                    summary="Unipile hosted-auth callback",
+                    description="Connects the LinkedIn account to the workspace whose id is in `name`, "
+                    "or reactivates it. A `name` that names no workspace is answered 200 and ignored.",
+                    body_schema={
+                        "type": "object",
+                        "required": ["status", "account_id", "name"],
+                        "properties": {
+                            "status": {"enum": ["CREATION_SUCCESS", "RECONNECTED"]},
+                            "account_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                            "name": {"type": "string", "description": "The workspace id"},
+                        },
+                    },
+                    example={"status": "CREATION_SUCCESS", "account_id": "e54m8LR22bA7G5qsAc8w", "name": "12"},
+                )
+            },
         },
         "components": _components(),
+    }
+
+
+def _webhook_operation(
+    *, operation_id: str, summary: str, description: str, body_schema: dict[str, Any], example: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "tags": ["webhooks"],
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "security": [{"WebhookSecret": []}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": body_schema, "example": example}},
+        },
+        "responses": {
+            "200": {
+                "description": "Recorded, or ignored when it names nothing this service knows",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["success", "updated", "unchanged"],
+                            "properties": {
+                                "success": {"const": True},
+                                "created": {"type": "integer", "minimum": 0, "maximum": 1},
+                                "updated": {"type": "integer", "minimum": 0},
+                                "unchanged": {"type": "integer", "minimum": 0},
+                                "ignored": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "400": _plain_error_response("The body is not the documented shape, or names an unknown status"),
+            "401": _plain_error_response("The webhook secret header is missing or wrong"),
+            "500": {"$ref": "#/components/responses/InternalError"},
+            "503": _plain_error_response("No webhook secret is configured, so nothing is accepted"),
+        },
+    }
+
+
+def _plain_error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["success", "error"],
+                    "properties": {"success": {"const": False}, "error": {"type": "string"}},
+                }
+            }
+        },
     }
 
 
@@ -124,6 +233,13 @@ def _components() -> dict[str, Any]:
                 "in": "header",
                 "name": "X-API-Key",
                 "description": "A workspace API key, issued with `flask --app wsgi api-keys create`.",
+            },
+            "WebhookSecret": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Unipile-Auth",
+                "description": "The shared secret `UNIPILE_WEBHOOK_SECRET`, sent back by Unipile in the "
+                "custom header registered with the webhook (`UNIPILE_WEBHOOK_HEADER`, default `Unipile-Auth`).",
             },
             "BearerToken": {
                 "type": "http",

@@ -72,6 +72,7 @@ def test_schema_indexes_what_the_request_path_looks_up(empty_database_url):
     assert ("api_keys", ("prefix",), True) in indexes
     assert ("connected_accounts", ("workspace_id",), False) in indexes
     assert ("connected_accounts", ("provider_account_id",), False) in indexes
+    assert ("connected_accounts", ("workspace_id", "provider_account_id"), True) in indexes
     assert ("prospects", ("workspace_id",), False) in indexes
     assert ("users", ("workspace_id", "email")) in unique_constraints
     assert primary_keys == {table: ["id"] for table in metadata.tables}
@@ -95,3 +96,21 @@ def test_a_percent_sign_in_the_url_reaches_the_database_intact(tmp_path):
 
     assert database_path.exists()
     assert current_revision(f"sqlite:///{database_path}") == HEAD
+
+
+def test_upgrade_refuses_to_guess_which_duplicate_account_to_keep(empty_database_url):
+    upgrade_schema(empty_database_url, "0001")
+    engine = create_engine_for(empty_database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO workspaces (id, name) VALUES (1, 'Acme')")
+        for _ in range(2):
+            connection.exec_driver_sql(
+                "INSERT INTO connected_accounts (workspace_id, provider, provider_account_id, status)"
+                " VALUES (1, 'LINKEDIN', 'acc-1', 'OK')"
+            )
+    engine.dispose()
+
+    with pytest.raises(RuntimeError, match="workspace 1 / 'acc-1'"):
+        upgrade_schema(empty_database_url)
+
+    assert current_revision(empty_database_url) == "0001"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import EmailAlreadyUsed, UnknownWorkspace
-from domain.model import MAX_ID, AccountStatus, CheckContext, Provider
+from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, UnknownWorkspace
+from domain.model import MAX_ID, AccountStatus, CheckContext, Provider, Workspace
 from domain.ports import ProspectStore
 from tests.fakes import FakeProspectStore
 
@@ -51,6 +51,8 @@ def test_lookups_of_unknown_ids_answer_none(store, unknown_id):
     assert store.user(unknown_id) is None
     assert store.revoke_api_key(unknown_id) is None
     assert store.set_account_status(unknown_id, AccountStatus.OK) is None
+    assert store.workspace(unknown_id) is None
+    assert store.accounts_of_workspace(unknown_id) == ()
 
 
 @pytest.mark.parametrize("huge_id", IDS_BEYOND_64_BITS)
@@ -59,6 +61,8 @@ def test_ids_beyond_64_bits_name_nothing(store, huge_id):
     assert store.user(huge_id) is None
     assert store.revoke_api_key(huge_id) is None
     assert store.set_account_status(huge_id, AccountStatus.OK) is None
+    assert store.workspace(huge_id) is None
+    assert store.accounts_of_workspace(huge_id) == ()
     with pytest.raises(UnknownWorkspace):
         store.add_prospect(huge_id, None)
 
@@ -182,3 +186,56 @@ def test_prospect_url_round_trips_unchanged(store, url):
 
     assert prospect.linkedin_profile_url == url
     assert store.check_context(prospect.id).prospect == prospect
+
+
+def test_workspace_is_found_by_id(store):
+    acme = store.add_workspace("Acme")
+    store.add_workspace("Other")
+
+    assert store.workspace(acme.id) == acme == Workspace(id=acme.id, name="Acme")
+
+
+def test_accounts_of_workspace_are_exactly_its_own_by_id(store):
+    ours = store.add_workspace("Ours")
+    theirs = store.add_workspace("Theirs")
+    first = store.add_account(ours.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    store.add_account(theirs.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    second = store.add_account(ours.id, Provider.WHATSAPP, "acc-2", AccountStatus.DELETED)
+
+    assert store.accounts_of_workspace(ours.id) == (first, second)
+    assert store.accounts_of_workspace(store.add_workspace("Empty").id) == ()
+
+
+def test_accounts_with_a_provider_account_id_are_found_in_every_workspace_by_id(store):
+    ours = store.add_workspace("Ours")
+    theirs = store.add_workspace("Theirs")
+    first = store.add_account(ours.id, Provider.LINKEDIN, "t5XY4yQzR9WVrlNFyzPMhw", AccountStatus.OK)
+    store.add_account(ours.id, Provider.LINKEDIN, "other", AccountStatus.OK)
+    second = store.add_account(theirs.id, Provider.LINKEDIN, "t5XY4yQzR9WVrlNFyzPMhw", AccountStatus.STOPPED)
+
+    assert store.accounts_with_provider_account_id("t5XY4yQzR9WVrlNFyzPMhw") == (first, second)
+
+
+@pytest.mark.parametrize(
+    "provider_account_id",
+    ["T5XY4YQZR9WVRLNFYZPMHW", "t5XY4yQzR9WVrlNFyzPMh", "t5XY4yQzR9WVrlNFyzPMhw ", "", "t5XY\x00", "t5XY\ud800"],
+    ids=["other-case", "prefix", "trailing-space", "empty", "nul", "lone-surrogate"],
+)
+def test_accounts_with_any_other_provider_account_id_are_none(store, provider_account_id):
+    workspace = store.add_workspace("Acme")
+    store.add_account(workspace.id, Provider.LINKEDIN, "t5XY4yQzR9WVrlNFyzPMhw", AccountStatus.OK)
+
+    assert store.accounts_with_provider_account_id(provider_account_id) == ()
+
+
+def test_a_workspace_holds_a_provider_account_id_once(store):
+    ours = store.add_workspace("Ours")
+    theirs = store.add_workspace("Theirs")
+    account = store.add_account(ours.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+
+    with pytest.raises(AccountAlreadyConnected):
+        store.add_account(ours.id, Provider.LINKEDIN, "acc-1", AccountStatus.RECONNECTED)
+
+    assert store.accounts_of_workspace(ours.id) == (account,)
+    # Another workspace may connect the same provider account.
+    assert store.add_account(theirs.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK).workspace_id == theirs.id

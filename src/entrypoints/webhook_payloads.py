@@ -1,0 +1,109 @@
+"""Unipile's webhook bodies, read and checked before a use case sees them.
+
+Anything that is not the documented shape is an InvalidRequest (400) saying what is wrong, so
+nothing changes on a body we cannot trust.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Request
+
+from domain.account_lifecycle import HOSTED_AUTH_STATUSES
+from domain.errors import InvalidRequest
+from domain.model import AccountStatus
+
+# Unipile's bodies are a few hundred bytes.
+MAX_BODY_BYTES = 16 * 1024
+# Unipile's account ids are about 22 characters; this leaves room without storing anything huge.
+MAX_PROVIDER_ACCOUNT_ID_LENGTH = 255
+
+BODY_TOO_LARGE = f"Body must be at most {MAX_BODY_BYTES} bytes"
+NOT_A_JSON_OBJECT = "Body must be a JSON object"
+NOT_AN_ACCOUNT_STATUS = 'Body must be {"AccountStatus": {"account_id": ..., "message": ...}}'
+
+
+@dataclass(frozen=True)
+class AccountStatusEvent:
+    provider_account_id: str
+    status: AccountStatus
+
+
+@dataclass(frozen=True)
+class HostedAuthEvent:
+    workspace_name: str
+    provider_account_id: str
+    status: AccountStatus
+
+
+def json_object_from(request: Request) -> dict[str, Any]:
+    # Checked before the stream is touched: Werkzeug refuses a body over MAX_CONTENT_LENGTH with 413.
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise InvalidRequest(BODY_TOO_LARGE)
+    body = bytearray()
+    # A chunked body has no length to check first: read one byte past the cap at most.
+    while len(body) <= MAX_BODY_BYTES:
+        chunk = request.stream.read(MAX_BODY_BYTES + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidRequest(BODY_TOO_LARGE)
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequest(NOT_A_JSON_OBJECT) from exc
+    if not isinstance(document, dict):
+        raise InvalidRequest(NOT_A_JSON_OBJECT)
+    return document
+
+
+def account_status_event(document: dict[str, Any]) -> AccountStatusEvent:
+    """`{"AccountStatus": {"account_id": ..., "message": <status>, "account_type": ...}}`."""
+    fields = document.get("AccountStatus")
+    if not isinstance(fields, dict):
+        raise InvalidRequest(NOT_AN_ACCOUNT_STATUS)
+    account_type = fields.get("account_type")
+    if account_type is not None and not isinstance(account_type, str):
+        raise InvalidRequest("AccountStatus.account_type must be a string")
+    return AccountStatusEvent(
+        provider_account_id=_provider_account_id(fields.get("account_id"), "AccountStatus.account_id"),
+        status=_status(fields.get("message"), "AccountStatus.message", tuple(AccountStatus)),
+    )
+
+
+def hosted_auth_event(document: dict[str, Any]) -> HostedAuthEvent:
+    """`{"status": "CREATION_SUCCESS"|"RECONNECTED", "account_id": ..., "name": <workspace id>}`."""
+    name = document.get("name")
+    if not isinstance(name, str):
+        raise InvalidRequest("name must be a string")
+    return HostedAuthEvent(
+        workspace_name=name,
+        provider_account_id=_provider_account_id(document.get("account_id"), "account_id"),
+        status=_status(document.get("status"), "status", HOSTED_AUTH_STATUSES),
+    )
+
+
+def _provider_account_id(value: object, field: str) -> str:
+    # isprintable() also refuses NUL and lone surrogates, which no database column can hold.
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= MAX_PROVIDER_ACCOUNT_ID_LENGTH
+        or not value.isprintable()
+        or value != value.strip()
+    ):
+        raise InvalidRequest(
+            f"{field} must be a string of 1 to {MAX_PROVIDER_ACCOUNT_ID_LENGTH} printable characters"
+        )
+    return value
+
+
+def _status(value: object, field: str, allowed: Collection[AccountStatus]) -> AccountStatus:
+    for status in allowed:
+        if value == status.value:
+            return status
+    raise InvalidRequest(f"{field} must be one of {', '.join(status.value for status in allowed)}")
