@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from datetime import datetime, timedelta
 
 from domain.errors import ProviderFailure, UnknownWorkspace
 from domain.model import (
@@ -28,6 +29,10 @@ class FakeProspectStore:
         self.users: dict[int, User] = {}
         self.accounts: dict[int, ConnectedAccount] = {}
         self.prospects: dict[int, Prospect] = {}
+        self.available = True
+
+    def ready(self) -> bool:
+        return self.available
 
     def check_context(self, prospect_id: int) -> CheckContext | None:
         prospect = self.prospects.get(prospect_id)
@@ -139,3 +144,16 @@ class FakeLinkedInProvider:
         if self.failure is not None:
             raise self.failure
         return self.relationships.get(profile.value, self.default)
+
+
+class FakeClock:
+    """A UTC clock that moves only when told to."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)

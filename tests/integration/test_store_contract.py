@@ -172,3 +172,7 @@ def test_prospect_url_round_trips_unchanged(store, url):
 
     assert prospect.linkedin_profile_url == url
     assert store.check_context(prospect.id).prospect == prospect
+
+
+def test_a_reachable_store_is_ready(store):
+    assert store.ready() is True
