@@ -6,7 +6,7 @@ import dataclasses
 import itertools
 from datetime import datetime, timedelta
 
-from domain.errors import ProviderFailure, UnknownWorkspace
+from domain.errors import UnknownWorkspace
 from domain.model import (
     AccountStatus,
     ApiKeyRecord,
@@ -128,13 +128,14 @@ class FakeLinkedInProvider:
     def __init__(self, default: ProfileRelationship | None = None) -> None:
         self.default = default or ProfileRelationship(network_distance="OUT_OF_NETWORK")
         self.relationships: dict[str, ProfileRelationship] = {}
-        self.failure: ProviderFailure | None = None
+        self.failure: Exception | None = None
         self.calls: list[tuple[ConnectedAccount, ProfileIdentifier]] = []
 
     def answer(self, identifier: str, relationship: ProfileRelationship) -> None:
         self.relationships[identifier] = relationship
 
-    def fail_with(self, failure: ProviderFailure) -> None:
+    def fail_with(self, failure: Exception | None) -> None:
+        """Raise `failure` from every lookup (a ProviderFailure, or anything to provoke a 500); None stops."""
         self.failure = failure
 
     def profile_relationship(
