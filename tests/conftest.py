@@ -13,6 +13,7 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -130,7 +131,9 @@ def redis_server_url() -> str:
     try:
         client.ping()
     except redis.RedisError as exc:
-        reason = f"Redis not reachable at {url}: {exc}"
+        password = urlsplit(url).password
+        shown = url.replace(f":{password}@", ":***@") if password else url
+        reason = f"Redis not reachable at {shown}: {exc}"
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(reason + " (REQUIRE_REDIS=1)", pytrace=False)
         pytest.skip(reason)

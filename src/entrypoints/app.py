@@ -7,7 +7,8 @@ import os
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from entrypoints import auth, cli, connection_status, health, metrics
 from entrypoints.bootstrap import ConfigurationError, Services, build_services, serving_services
@@ -69,6 +70,7 @@ def create_app(
     request_metrics = Metrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
     # First, so that its after-request hook runs last and logs the final response.
     init_observability(app, request_metrics)
+    app.before_request(_refuse_oversized_body)
     app.extensions["services"] = serving_services(
         services or build_services(app.config), app.config, request_metrics
     )
@@ -80,6 +82,13 @@ def create_app(
     app.register_blueprint(metrics.blueprint)
     cli.register(app)
     return app
+
+
+def _refuse_oversized_body() -> None:
+    # Flask applies MAX_CONTENT_LENGTH only when a view reads the body, and no route here does.
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
 
 
 def _environment() -> dict[str, str]:
