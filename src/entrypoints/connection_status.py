@@ -37,7 +37,7 @@ def check_with_token(prospect_id: str) -> Response:
 def _check(workspace_id: int, raw_prospect_id: str) -> Response:
     # Anything that is not a plain id names no prospect: the contract's 404.
     prospect_id = _positive_id(raw_prospect_id) or 0
-    note(workspace_id=workspace_id, prospect_id=prospect_id)
+    note(workspace_id=workspace_id, prospect_id=prospect_id or None)
     requested_account_id = _requested_account_id(request.args.get("account_id", ""))
     services = _services()
     with check_rate_limit():

@@ -74,7 +74,7 @@ def domain_error_response(error: DomainError) -> Response:
 
 
 def rate_limit_response(_error: RateLimitExceeded) -> Response:
-    # Flask-Limiter adds Retry-After and the X-RateLimit-* headers after this.
+    # entrypoints.rate_limits adds Retry-After and the X-RateLimit-* headers to it.
     return error_response(429, RATE_LIMIT_EXCEEDED)
 
 
