@@ -43,6 +43,7 @@ class Gunicorn:
         environment = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(tmp_path),
+            "TMPDIR": str(tmp_path),
             "JWT_SECRET_KEY": JWT_SECRET,
             "BIND": f"127.0.0.1:{port}",
             "GUNICORN_THREADS": "2",
@@ -142,7 +143,7 @@ def test_config_check_refuses_sqlite_with_several_workers(tmp_path):
 
 
 @pytest.mark.postgres
-def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_gunicorn, pg_database_factory):
+def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_gunicorn, pg_database_factory, tmp_path):
     database_url = pg_database_factory()
     upgrade_schema(database_url)
     key, prospect_id = seed(database_url)
@@ -175,7 +176,7 @@ def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_g
         assert samples[("http_requests_total", route)] == answered
         assert samples[("provider_lookups_total", (("outcome", "ok"),))] == answered
 
-    metrics_directory = Path(f"/tmp/connection-status-metrics-{server.process.pid}")
+    metrics_directory = tmp_path / f"connection-status-metrics-{server.process.pid}"
     assert metrics_directory.is_dir()
     assert server.terminate() == 0
     assert not metrics_directory.exists()
