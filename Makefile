@@ -1,10 +1,11 @@
 # Two commands do all the set-up: `make run` and `make test`. Both create .venv first.
+# `make serve` runs the production server; docs/deployment.md says what it needs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test clean
+.PHONY: install run serve test clean
 
 install: $(STAMP)
 
@@ -16,6 +17,10 @@ $(STAMP): pyproject.toml
 
 run: install
 	@bin/run-dev
+
+# Settings come from the environment; migrations are an explicit step (flask --app wsgi db upgrade).
+serve: install
+	exec $(BIN)/gunicorn --config gunicorn.conf.py
 
 test: install
 	$(BIN)/ruff check src tests wsgi.py

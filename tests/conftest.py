@@ -2,17 +2,21 @@
 
 PostgreSQL comes from TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); its
 tests are skipped with the reason shown when no server answers, and fail when REQUIRE_POSTGRES=1.
+Redis likewise comes from TEST_REDIS_URL (default redis://127.0.0.1:6379/0), with REQUIRE_REDIS=1.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -114,3 +118,45 @@ def pg_engine(pg_migrated_database_url) -> Iterator[sa.Engine]:
 @pytest.fixture
 def pg_store(pg_engine) -> SqlProspectStore:
     return SqlProspectStore(pg_engine)
+
+
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> str:
+    """TEST_REDIS_URL when a server answers there; skipped with the reason, or failed with REQUIRE_REDIS=1."""
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        password = urlsplit(url).password
+        shown = url.replace(f":{password}@", ":***@") if password else url
+        reason = f"Redis not reachable at {shown}: {exc}"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(reason + " (REQUIRE_REDIS=1)", pytrace=False)
+        pytest.skip(reason)
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture
+def redis_key_prefix(redis_server_url) -> Iterator[str]:
+    """A key prefix of this test's own on the shared Redis, its keys deleted afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:16]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_server_url)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from datetime import datetime, timedelta
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
 from domain.model import (
@@ -29,6 +30,10 @@ class FakeProspectStore:
         self.users: dict[int, User] = {}
         self.accounts: dict[int, ConnectedAccount] = {}
         self.prospects: dict[int, Prospect] = {}
+        self.available = True
+
+    def ready(self) -> bool:
+        return self.available
 
     def check_context(self, prospect_id: int) -> CheckContext | None:
         prospect = self.prospects.get(prospect_id)
@@ -150,13 +155,14 @@ class FakeLinkedInProvider:
     def __init__(self, default: ProfileRelationship | None = None) -> None:
         self.default = default or ProfileRelationship(network_distance="OUT_OF_NETWORK")
         self.relationships: dict[str, ProfileRelationship] = {}
-        self.failure: ProviderFailure | None = None
+        self.failure: Exception | None = None
         self.calls: list[tuple[ConnectedAccount, ProfileIdentifier]] = []
 
     def answer(self, identifier: str, relationship: ProfileRelationship) -> None:
         self.relationships[identifier] = relationship
 
-    def fail_with(self, failure: ProviderFailure) -> None:
+    def fail_with(self, failure: Exception | None) -> None:
+        """Raise `failure` from every lookup (a ProviderFailure, or anything to provoke a 500); None stops."""
         self.failure = failure
 
     def profile_relationship(
@@ -187,3 +193,16 @@ class FakeAccountDirectory:
         if self.failure is not None:
             raise self.failure
         return tuple(self.accounts)
+
+
+class FakeClock:
+    """A UTC clock that moves only when told to."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, UnknownWorkspace
 from domain.model import (
@@ -46,6 +47,8 @@ from domain.model import (
     User,
     Workspace,
 )
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
 
@@ -147,6 +150,16 @@ class SqlProspectStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def ready(self) -> bool:
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(select(literal(1))).one()
+        except SQLAlchemyError as exc:
+            # The class only: driver messages can name hosts, users and databases.
+            logger.warning("Database not ready (%s)", type(exc).__name__)
+            return False
+        return True
 
     def check_context(self, prospect_id: int) -> CheckContext | None:
         if not _is_storable_id(prospect_id):

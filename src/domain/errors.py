@@ -82,3 +82,22 @@ class ProviderFailure(DomainError):
         super().__init__(f"{code.value}: {detail}" if detail else code.value)
         self.code = code
         self.retry_after = retry_after
+
+
+class AccountCoolingDown(ProviderFailure):
+    """The provider rate-limited this account moments ago; it is not asked again before `retry_after`."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(ProviderFailureCode.RATE_LIMITED, "account cooling down", retry_after=retry_after)
+
+
+class DailyLookupBudgetExhausted(DomainError):
+    """The account spent today's LinkedIn lookups; `retry_after` is the seconds to the next UTC midnight."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class AccountThrottleUnavailable(Exception):
+    """The shared per-account counters cannot be read or written; the account rules carry on without them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Protocol
 
 from domain.model import (
@@ -26,6 +27,9 @@ class ProspectStore(Protocol):
     the same email in a workspace EmailAlreadyUsed; the lookups answer None (or nothing) for what
     does not exist.
     """
+
+    def ready(self) -> bool:
+        """True when the store answers a trivial query now; never raises."""
 
     def check_context(self, prospect_id: int) -> CheckContext | None:
         """The prospect and every connected account of its workspace, in one round trip."""
@@ -86,3 +90,19 @@ class AccountDirectory(Protocol):
 
         Raises ProviderFailure, with its code, unless the whole list was read.
         """
+
+
+class AccountThrottle(Protocol):
+    """Per-account lookup counts and provider cool-downs, shared by every process that serves checks.
+
+    Every method raises AccountThrottleUnavailable when the shared storage cannot answer.
+    """
+
+    def count_lookup(self, account_id: int, day: date) -> int:
+        """Add one to the account's lookups on `day` (UTC) and return the new total."""
+
+    def pause(self, account_id: int, until: datetime) -> None:
+        """Keep the account paused until `until`; a shorter pause never cuts a longer one."""
+
+    def paused_until(self, account_id: int) -> datetime | None:
+        """The end of the account's latest pause, which may already be past; None if never paused."""

@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from entrypoints import api_docs, auth, cli, connection_status, webhooks
-from entrypoints.bootstrap import ConfigurationError, Services, build_services
+from entrypoints import api_docs, auth, cli, connection_status, health, metrics, webhooks
+from entrypoints.bootstrap import ConfigurationError, Services, build_services, serving_services
 from entrypoints.errors import register_error_handlers
+from entrypoints.logs import configure_logging
+from entrypoints.metrics import Metrics
+from entrypoints.observability import init_observability
+from entrypoints.rate_limits import init_rate_limits, validate_rate_limit
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +27,19 @@ DEFAULTS: dict[str, Any] = {
     # Check requests carry no body; anything large is refused before it is read.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "UNIPILE_WEBHOOK_HEADER": "Unipile-Auth",
+    "LOG_LEVEL": "INFO",
+    # Per API key or per user, on the check routes.
+    "API_RATE_LIMIT": "50/minute",
+    # Unset: limits and account counters live in each process's memory.
+    "REDIS_URL": None,
+    "REDIS_KEY_PREFIX": "connection-status",
+    # Unset: no daily budget; the provider's own 429s still pause an account.
+    "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT": None,
+    "DATABASE_POOL_SIZE": 8,
 }
 ENVIRONMENT_SETTINGS = (
     "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
     "JWT_SECRET_KEY",
     "LINKEDIN_PROVIDER",
     "UNIPILE_DSN",
@@ -31,8 +47,15 @@ ENVIRONMENT_SETTINGS = (
     "UNIPILE_TIMEOUT_SECONDS",
     "UNIPILE_WEBHOOK_SECRET",
     "UNIPILE_WEBHOOK_HEADER",
+    "LOG_LEVEL",
+    "API_RATE_LIMIT",
+    "REDIS_URL",
+    "REDIS_KEY_PREFIX",
+    "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT",
 )
 MIN_JWT_SECRET_BYTES = 32
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_DATABASE_POOL_SIZE = 100
 
 
 def create_app(
@@ -41,20 +64,55 @@ def create_app(
     """Defaults, then the environment, then `config`; tests pass fakes as `services`."""
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(
-        {name: os.environ[name] for name in ENVIRONMENT_SETTINGS if name in os.environ}
-    )
+    app.config.from_mapping(_environment())
     app.config.from_mapping(config or {})
     _validate(app.config)
+    configure_logging(str(app.config["LOG_LEVEL"]).upper(), _secrets_in(app.config))
 
-    app.extensions["services"] = services or build_services(app.config)
+    # prometheus_client reads this variable itself, when it is imported: config cannot change it.
+    request_metrics = Metrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    # First, so that its after-request hook runs last and logs the final response.
+    init_observability(app, request_metrics)
+    app.before_request(_refuse_oversized_body)
+    app.extensions["services"] = serving_services(
+        services or build_services(app.config), app.config, request_metrics
+    )
     auth.init_jwt(app)
+    init_rate_limits(app)
     register_error_handlers(app)
     app.register_blueprint(connection_status.blueprint)
     app.register_blueprint(api_docs.blueprint)
     webhooks.register(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(metrics.blueprint)
     cli.register(app)
     return app
+
+
+def _refuse_oversized_body() -> None:
+    # Flask applies MAX_CONTENT_LENGTH only when a view reads the body, and no route here does.
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+
+
+def _environment() -> dict[str, str]:
+    environment = {name: os.environ[name] for name in ENVIRONMENT_SETTINGS if name in os.environ}
+    # Under gunicorn a worker's pool matches its threads unless it is sized on purpose.
+    if "DATABASE_POOL_SIZE" not in environment and "GUNICORN_THREADS" in os.environ:
+        environment["DATABASE_POOL_SIZE"] = os.environ["GUNICORN_THREADS"]
+    return environment
+
+
+def _secrets_in(config: Mapping[str, Any]) -> list[str]:
+    """Values that must never reach a log line, whatever message or traceback carries them."""
+    secrets = [str(config.get("JWT_SECRET_KEY") or ""), str(config.get("UNIPILE_API_KEY") or "")]
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        try:
+            secrets.append(urlsplit(str(config.get(name) or "")).password or "")
+        except ValueError:
+            pass
+    return secrets
 
 
 def _validate(config: Mapping[str, Any]) -> None:
@@ -69,3 +127,20 @@ def _validate(config: Mapping[str, Any]) -> None:
         timeout = 0.0
     if not 0 < timeout <= 60:
         raise ConfigurationError("UNIPILE_TIMEOUT_SECONDS must be a number of seconds between 0 and 60")
+    if str(config["LOG_LEVEL"]).upper() not in LOG_LEVELS:
+        raise ConfigurationError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    validate_rate_limit(config)
+    _require_positive_integer(config, "DATABASE_POOL_SIZE", MAX_DATABASE_POOL_SIZE, optional=False)
+    _require_positive_integer(config, "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT", 10**9, optional=True)
+    redis_url = config.get("REDIS_URL")
+    if redis_url and not str(redis_url).startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+
+
+def _require_positive_integer(config: Mapping[str, Any], name: str, maximum: int, *, optional: bool) -> None:
+    value = config.get(name)
+    if optional and value in (None, ""):
+        return
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= maximum):
+        raise ConfigurationError(f"{name} must be a whole number between 1 and {maximum}")

@@ -12,9 +12,10 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 
-from domain import services
+from domain import api_keys, services
 from domain.ports import ProspectStore
 from entrypoints.errors import error_response
+from entrypoints.rate_limits import identify_caller
 
 MISSING_TOKEN = "Missing bearer token"
 
@@ -58,12 +59,20 @@ def _has_expiry_and_string_subject(_header: dict, payload: dict) -> bool:
 
 
 def workspace_from_api_key(store: ProspectStore) -> int:
-    return services.workspace_for_api_key(request.headers.get("X-API-Key"), store=store)
+    presented = request.headers.get("X-API-Key")
+    workspace_id = services.workspace_for_api_key(presented, store=store)
+    # Authenticated, so the key parses; its prefix is public and names the key, not its secret.
+    prefix, _secret = api_keys.split_api_key((presented or "").strip()) or ("", "")
+    identify_caller(f"api-key:{prefix}")
+    return workspace_id
 
 
 def workspace_from_token(store: ProspectStore) -> int:
     verify_jwt_in_request()
-    return services.workspace_for_user(get_jwt_identity(), store=store)
+    identity = get_jwt_identity()
+    workspace_id = services.workspace_for_user(identity, store=store)
+    identify_caller(f"user:{identity}")
+    return workspace_id
 
 
 def access_token_for(user_id: int, expires_in_seconds: int) -> str:

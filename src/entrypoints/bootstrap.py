@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Mapping
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
 
+from adapters.memory_throttle import InMemoryAccountThrottle
+from adapters.redis_throttle import REDIS_TIMEOUT_SECONDS, RedisAccountThrottle, redis_client
 from adapters.sandbox import SandboxLinkedInProvider
 from adapters.sql_store import SqlProspectStore, create_engine_for, upgrade_schema
 from adapters.unipile import UnipileLinkedInProvider, unipile_base_url
-from domain.ports import AccountDirectory, LinkedInProvider, ProspectStore
+from domain.account_limits import AccountLimitedLinkedInProvider
+from domain.ports import AccountDirectory, AccountThrottle, LinkedInProvider, ProspectStore
+from entrypoints.metrics import Metrics
+from entrypoints.observability import ObservedLinkedInProvider
 
 
 class ConfigurationError(Exception):
     """A setting is missing or wrong; the message names the variable."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,8 @@ class Services:
     provider: LinkedInProvider
     # None with the sandbox provider, which has no accounts to list.
     directory: AccountDirectory | None = None
+    # The account rules' clock: tests move it instead of sleeping.
+    clock: Callable[[], datetime] = utc_now
 
 
 def build_services(config: Mapping[str, object]) -> Services:
@@ -32,7 +45,41 @@ def build_services(config: Mapping[str, object]) -> Services:
 
 
 def build_store(config: Mapping[str, object]) -> ProspectStore:
-    return SqlProspectStore(create_engine_for(str(config["DATABASE_URL"])))
+    # One connection per worker thread, so a busy worker never waits on its own pool.
+    pool_size = int(str(config["DATABASE_POOL_SIZE"]))
+    return SqlProspectStore(create_engine_for(str(config["DATABASE_URL"]), pool_size=pool_size))
+
+
+def serving_services(services: Services, config: Mapping[str, object], metrics: Metrics) -> Services:
+    """The provider as the routes use it: observed, then the account rules, then the real lookup."""
+    budget = config.get("LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT")
+    limited = AccountLimitedLinkedInProvider(
+        services.provider,
+        build_account_throttle(config),
+        daily_lookups_per_account=None if budget in (None, "") else int(str(budget)),
+        clock=services.clock,
+    )
+    return dataclasses.replace(services, provider=ObservedLinkedInProvider(limited, metrics))
+
+
+def build_account_throttle(config: Mapping[str, object]) -> AccountThrottle:
+    redis_url = config.get("REDIS_URL")
+    if redis_url:
+        return RedisAccountThrottle(
+            redis_client(str(redis_url)), key_prefix=f"{config['REDIS_KEY_PREFIX']}:accounts"
+        )
+    return InMemoryAccountThrottle()
+
+
+def rate_limit_storage(config: Mapping[str, object]) -> tuple[str, dict[str, Any]]:
+    """Flask-Limiter's storage: Redis, shared by every worker, when REDIS_URL is set; else this process's memory."""
+    redis_url = config.get("REDIS_URL")
+    if not redis_url:
+        return "memory://", {}
+    return str(redis_url), {
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    }
 
 
 def upgrade_database(config: Mapping[str, object]) -> None:
@@ -60,4 +107,7 @@ def build_provider(config: Mapping[str, object]) -> LinkedInProvider:
         base_url,
         str(config["UNIPILE_API_KEY"]),
         timeout_seconds=float(config["UNIPILE_TIMEOUT_SECONDS"]),
+        # Like the database pool, one connection per worker thread (GUNICORN_THREADS by default), so
+        # no thread opens and discards connections.
+        pool_size=int(str(config["DATABASE_POOL_SIZE"])),
     )

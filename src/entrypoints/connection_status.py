@@ -11,6 +11,8 @@ from domain.model import MAX_ID, ConnectionStatus
 from domain.services import check_connection_status
 from entrypoints.auth import workspace_from_api_key, workspace_from_token
 from entrypoints.bootstrap import Services
+from entrypoints.observability import note
+from entrypoints.rate_limits import check_rate_limit
 
 blueprint = Blueprint("connection_status", __name__)
 
@@ -33,17 +35,25 @@ def check_with_token(prospect_id: str) -> Response:
 
 
 def _check(workspace_id: int, raw_prospect_id: str) -> Response:
+    # Anything that is not a plain id names no prospect: the contract's 404.
+    prospect_id = _positive_id(raw_prospect_id) or 0
+    note(workspace_id=workspace_id, prospect_id=prospect_id or None)
     requested_account_id = _requested_account_id(request.args.get("account_id", ""))
     services = _services()
-    status = check_connection_status(
-        workspace_id=workspace_id,
-        # Anything that is not a plain id names no prospect: the contract's 404.
-        prospect_id=_positive_id(raw_prospect_id) or 0,
-        requested_account_id=requested_account_id,
-        store=services.store,
-        provider=services.provider,
-    )
-    response = jsonify(_serialise(status))
+    with check_rate_limit():
+        status = check_connection_status(
+            workspace_id=workspace_id,
+            prospect_id=prospect_id,
+            requested_account_id=requested_account_id,
+            store=services.store,
+            provider=services.provider,
+        )
+    return jsonify(_serialise(status))
+
+
+@blueprint.after_request
+def _never_cached(response: Response) -> Response:
+    # Errors too: a shared cache must not replay one caller's 404 or 403 to another.
     response.headers["Cache-Control"] = "no-store"
     return response
 

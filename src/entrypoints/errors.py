@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
     AccountAlreadyConnected,
+    AccountCoolingDown,
+    DailyLookupBudgetExhausted,
     DomainError,
     EmailAlreadyUsed,
     InvalidLinkedInProfileUrl,
@@ -46,7 +49,11 @@ ERROR_RESPONSES: dict[type[DomainError], tuple[int, str]] = {
     ProviderFailure: (502, PROVIDER_FAILED),
     AccountAlreadyConnected: (409, "Account already connected to this workspace"),
     WebhooksNotConfigured: (503, "Webhooks are not configured"),
+    # The provider rate-limited the account moments ago: its answer is given again without asking.
+    AccountCoolingDown: (502, PROVIDER_FAILED),
+    DailyLookupBudgetExhausted: (429, "Daily LinkedIn lookup budget exhausted for this account"),
 }
+RATE_LIMIT_EXCEEDED = "Rate limit exceeded"
 
 
 def error_response(status: int, message: str, **extra: object) -> Response:
@@ -66,7 +73,15 @@ def domain_error_response(error: DomainError) -> Response:
         if error.retry_after is not None:
             response.headers["Retry-After"] = str(error.retry_after)
         return response
-    return error_response(status, message)
+    response = error_response(status, message)
+    if isinstance(error, DailyLookupBudgetExhausted):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def rate_limit_response(_error: RateLimitExceeded) -> Response:
+    # entrypoints.rate_limits adds Retry-After and the X-RateLimit-* headers to it.
+    return error_response(429, RATE_LIMIT_EXCEEDED)
 
 
 def http_error_response(error: HTTPException) -> Response:
@@ -85,5 +100,6 @@ def unexpected_error_response(error: Exception) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error_response)
+    app.register_error_handler(RateLimitExceeded, rate_limit_response)
     app.register_error_handler(HTTPException, http_error_response)
     app.register_error_handler(Exception, unexpected_error_response)

@@ -69,6 +69,7 @@ def openapi_document() -> dict[str, Any]:
         "tags": [
             {"name": "connection-status", "description": "The live 1st-degree connection check"},
             {"name": "webhooks", "description": "Called by Unipile, not by API consumers"},
+            {"name": "operations", "description": "Probes and metrics for the platform running the service"},
         ],
         # One entry per route the service serves; a test compares this with the app's URL map.
         "paths": {
@@ -139,8 +140,74 @@ def openapi_document() -> dict[str, Any]:
                     example={"status": "CREATION_SUCCESS", "account_id": "e54m8LR22bA7G5qsAc8w", "name": "12"},
                 )
             },
+            "/livez": {
+                "get": _probe_operation(
+                    operation_id="getLiveness",
+                    summary="Liveness: the process answers HTTP (no I/O)",
+                    healthy={"status": "ok"},
+                    can_be_unavailable=False,
+                )
+            },
+            "/readyz": {
+                "get": _probe_operation(
+                    operation_id="getReadiness",
+                    summary="Readiness: the database answers (the LinkedIn provider is never called)",
+                    healthy={"status": "ok", "checks": {"database": "ok"}},
+                    can_be_unavailable=True,
+                )
+            },
+            "/metrics": {
+                "get": {
+                    "tags": ["operations"],
+                    "operationId": "getMetrics",
+                    "summary": "Prometheus metrics, summed over every worker",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "Prometheus text exposition format",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
         },
         "components": _components(),
+    }
+
+
+def _probe_operation(
+    *, operation_id: str, summary: str, healthy: dict[str, Any], can_be_unavailable: bool
+) -> dict[str, Any]:
+    status_schema = {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"enum": ["ok", "unavailable"]},
+            "checks": {"type": "object", "additionalProperties": {"enum": ["ok", "unavailable"]}},
+        },
+    }
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "Healthy",
+            "content": {"application/json": {"schema": status_schema, "example": healthy}},
+        }
+    }
+    if can_be_unavailable:
+        responses["503"] = {
+            "description": "The database does not answer",
+            "content": {
+                "application/json": {
+                    "schema": status_schema,
+                    "example": {"status": "unavailable", "checks": {"database": "unavailable"}},
+                }
+            },
+        }
+    return {
+        "tags": ["operations"],
+        "operationId": operation_id,
+        "summary": summary,
+        "security": [],
+        "responses": responses,
     }
 
 
@@ -178,6 +245,7 @@ def _webhook_operation(
             },
             "400": _plain_error_response("The body is not the documented shape, or names an unknown status"),
             "401": _plain_error_response("The webhook secret header is missing or wrong"),
+            "413": _plain_error_response("The body is over the service-wide 64 KiB limit"),
             "500": {"$ref": "#/components/responses/InternalError"},
             "503": _plain_error_response("No webhook secret is configured, so nothing is accepted"),
         },

@@ -58,11 +58,21 @@ def world():
 
 
 @pytest.fixture
-def app(world):
-    return create_app(
-        {"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True},
-        services=Services(store=world.store, provider=world.provider),
-    )
+def make_app(world):
+    """The app over the world's fakes, with extra settings and, optionally, a clock the test moves."""
+
+    def make(config=None, *, clock=None):
+        services = Services(store=world.store, provider=world.provider)
+        if clock is not None:
+            services = Services(store=world.store, provider=world.provider, clock=clock)
+        return create_app({"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True, **(config or {})}, services=services)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

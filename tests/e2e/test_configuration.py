@@ -11,7 +11,9 @@ from tests.fakes import FakeLinkedInProvider, FakeProspectStore
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     for name in ("JWT_SECRET_KEY", "DATABASE_URL", "LINKEDIN_PROVIDER", "UNIPILE_DSN", "UNIPILE_API_KEY",
-                 "UNIPILE_TIMEOUT_SECONDS", "SECRET_KEY"):
+                 "UNIPILE_TIMEOUT_SECONDS", "SECRET_KEY", "LOG_LEVEL", "API_RATE_LIMIT", "REDIS_URL",
+                 "REDIS_KEY_PREFIX", "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT", "DATABASE_POOL_SIZE",
+                 "GUNICORN_THREADS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -60,3 +62,48 @@ def test_unknown_provider_kind_is_refused(tmp_path):
         create_app(
             {"JWT_SECRET_KEY": JWT_SECRET, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite", "LINKEDIN_PROVIDER": "magic"}
         )
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("API_RATE_LIMIT", "fifty a minute"),
+        ("API_RATE_LIMIT", ""),
+        ("LOG_LEVEL", "LOUD"),
+        ("DATABASE_POOL_SIZE", "0"),
+        ("DATABASE_POOL_SIZE", "eight"),
+        ("DATABASE_POOL_SIZE", "101"),
+        ("LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT", "-5"),
+        ("REDIS_URL", "127.0.0.1:6379"),
+        ("REDIS_URL", "http://127.0.0.1:6379"),
+    ],
+)
+def test_unusable_operational_settings_are_refused_by_name(name, value):
+    with pytest.raises(ConfigurationError, match=name):
+        create_app({"JWT_SECRET_KEY": JWT_SECRET, name: value}, services=fakes())
+
+
+def test_operational_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("JWT_SECRET_KEY", JWT_SECRET)
+    monkeypatch.setenv("API_RATE_LIMIT", "7/second")
+    monkeypatch.setenv("LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT", "80")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+
+    config = create_app(services=fakes()).config
+
+    assert (config["API_RATE_LIMIT"], config["LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT"], config["LOG_LEVEL"]) == (
+        "7/second",
+        "80",
+        "debug",
+    )
+
+
+def test_the_database_pool_follows_the_worker_threads_unless_sized(monkeypatch):
+    monkeypatch.setenv("JWT_SECRET_KEY", JWT_SECRET)
+    assert create_app(services=fakes()).config["DATABASE_POOL_SIZE"] == 8
+
+    monkeypatch.setenv("GUNICORN_THREADS", "16")
+    assert create_app(services=fakes()).config["DATABASE_POOL_SIZE"] == "16"
+
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "4")
+    assert create_app(services=fakes()).config["DATABASE_POOL_SIZE"] == "4"

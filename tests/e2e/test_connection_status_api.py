@@ -213,3 +213,32 @@ def test_unexpected_error_is_a_json_500_without_details(client, world):
     response = public_get(client, world)
     assert_error(response, 500, "Internal server error")
     assert "hunter2" not in response.get_data(as_text=True)
+
+
+def test_no_answer_of_either_route_may_be_cached(client, world, token_for):
+    token = {"Authorization": f"Bearer {token_for(world.user_id)}"}
+    responses = [
+        client.get(IN_APP.format(world.prospect_id), headers=token),
+        public_get(client, world, prospect_id=999_999),
+        public_get(client, world, prospect_id=world.other_prospect_id),
+        client.get(PUBLIC.format(world.prospect_id)),
+        client.get(IN_APP.format(world.prospect_id)),
+    ]
+
+    assert [response.status_code for response in responses] == [200, 404, 403, 401, 401]
+    assert {response.headers.get("Cache-Control") for response in responses} == {"no-store"}
+
+
+def test_a_body_over_the_size_limit_is_refused_unread(client, world):
+    response = client.get(
+        PUBLIC.format(world.prospect_id), headers={"X-API-Key": world.api_key}, data=b"x" * (64 * 1024 + 1)
+    )
+
+    assert_error(response, 413, "Request Entity Too Large")
+    assert world.provider.calls == []
+
+
+def test_a_small_body_is_ignored(client, world):
+    response = client.get(PUBLIC.format(world.prospect_id), headers={"X-API-Key": world.api_key}, data=b"{}")
+
+    assert response.status_code == 200

@@ -272,3 +272,14 @@ def test_webhook_answers_match(world, document):
         schema = described["content"]["application/json"]["schema"]
         # Closed, as above: a field the document does not declare fails.
         OAS31Validator({"allOf": [schema], "unevaluatedProperties": False}).validate(response.get_json())
+
+
+def test_probe_answers_match(client, world, document):
+    healthy = {path: client.get(path) for path in ("/livez", "/readyz")}
+    world.store.ready = lambda: False
+    unavailable = client.get("/readyz")
+    for path, response in [*healthy.items(), ("/readyz", unavailable)]:
+        described = document["paths"][path]["get"]["responses"][str(response.status_code)]
+        schema = described["content"]["application/json"]["schema"]
+        OAS31Validator({"allOf": [schema], "unevaluatedProperties": False}).validate(response.get_json())
+    assert unavailable.status_code == 503

@@ -128,3 +128,19 @@ def test_postgresql_urls_use_the_installed_psycopg_3_driver(database_url):
 def test_other_database_backends_are_refused_at_start_up():
     with pytest.raises(ValueError, match="unsupported database URL scheme 'mysql'"):
         create_engine_for("mysql://app:secret@db.internal/app")
+
+
+def test_a_store_whose_database_does_not_answer_is_not_ready(unused_tcp_port, caplog):
+    engine = create_engine_for(f"postgresql://app:pw-0f-the-db@127.0.0.1:{unused_tcp_port}/app", pool_size=1)
+
+    assert SqlProspectStore(engine).ready() is False
+    assert "pw-0f-the-db" not in caplog.text
+    engine.dispose()
+
+
+def test_a_sqlite_store_that_cannot_open_its_file_is_not_ready(tmp_path):
+    # A directory where the database file should be: SQLite cannot open it.
+    (tmp_path / "store.db").mkdir()
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+
+    assert SqlProspectStore(engine).ready() is False

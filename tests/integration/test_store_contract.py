@@ -239,3 +239,7 @@ def test_a_workspace_holds_a_provider_account_id_once(store):
     assert store.accounts_of_workspace(ours.id) == (account,)
     # Another workspace may connect the same provider account.
     assert store.add_account(theirs.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK).workspace_id == theirs.id
+
+
+def test_a_reachable_store_is_ready(store):
+    assert store.ready() is True

@@ -6,7 +6,8 @@ from pathlib import Path
 import domain
 
 FORBIDDEN_ROOTS = {"flask", "flask_jwt_extended", "werkzeug", "sqlalchemy", "alembic", "requests",
-                   "urllib3", "psycopg", "adapters", "entrypoints", "os", "src"}
+                   "urllib3", "psycopg", "redis", "prometheus_client", "flask_limiter", "gunicorn",
+                   "adapters", "entrypoints", "os", "src"}
 
 
 def imported_roots(path: Path) -> set[str]:

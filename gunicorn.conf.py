@@ -1,0 +1,41 @@
+"""gunicorn settings for `make serve`, from the environment (docs/deployment.md lists them).
+
+Start-up refuses unsafe combinations with a one-line reason: SQLite with several workers, or a
+provider deadline that is not well under the worker timeouts.
+"""
+
+import os
+
+from entrypoints import serving
+
+# Before anything imports prometheus_client, which reads it once, at import.
+serving.choose_metrics_directory(os.environ)
+
+from entrypoints.app import DEFAULTS  # noqa: E402  (after the metrics directory is chosen)
+
+try:
+    _settings = serving.server_settings(os.environ, DEFAULTS)
+except serving.ServerConfigurationError as error:
+    raise SystemExit(f"Configuration error: {error}") from None
+
+wsgi_app = "wsgi:app"
+bind = _settings.bind
+workers = _settings.workers
+# Threads > 1 make these gthread workers: a check waits on the provider, not on the CPU.
+worker_class = "gthread"
+threads = _settings.threads
+timeout = _settings.timeout
+graceful_timeout = _settings.graceful_timeout
+# No gunicornc control socket: nothing uses it, and it would be created under $HOME.
+control_socket_disable = True
+
+# Access lines on stdout. Credentials travel in headers, which this format leaves out; the
+# request id ties each line to the application's JSON line on stderr.
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s request_id=%({x-request-id}o)s'
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+on_starting = serving.on_starting
+child_exit = serving.child_exit
+on_exit = serving.on_exit

@@ -1,0 +1,34 @@
+"""InMemoryAccountThrottle: the AccountThrottle port in one process's memory, for a single worker."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+
+
+class InMemoryAccountThrottle:
+    """Counts and pauses held in this process only: with several workers each keeps its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lookups: dict[tuple[int, date], int] = {}
+        self._paused_until: dict[int, datetime] = {}
+
+    def count_lookup(self, account_id: int, day: date) -> int:
+        with self._lock:
+            # Only today's counts matter; dropping older days keeps memory flat.
+            for key in [key for key in self._lookups if key[1] < day]:
+                del self._lookups[key]
+            total = self._lookups.get((account_id, day), 0) + 1
+            self._lookups[(account_id, day)] = total
+            return total
+
+    def pause(self, account_id: int, until: datetime) -> None:
+        with self._lock:
+            current = self._paused_until.get(account_id)
+            if current is None or until > current:
+                self._paused_until[account_id] = until
+
+    def paused_until(self, account_id: int) -> datetime | None:
+        with self._lock:
+            return self._paused_until.get(account_id)

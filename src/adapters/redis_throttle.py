@@ -1,0 +1,66 @@
+"""RedisAccountThrottle: the AccountThrottle port on Redis, shared by every worker and host."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import redis
+
+from domain.errors import AccountThrottleUnavailable
+
+# Redis answers in well under a millisecond; a check must not wait long for bookkeeping.
+REDIS_TIMEOUT_SECONDS = 0.5
+# Longer than any day's count is read and any pause lasts (the provider's Retry-After is capped at
+# a day): keys are only garbage-collected by this, never timed by it.
+KEY_LIFETIME_SECONDS = 2 * 86_400
+
+# Keeps the later of the stored and the new end of pause, atomically across workers.
+_PAUSE_UNTIL_LATEST = """
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current == nil or current < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+"""
+
+
+def redis_client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+    )
+
+
+class RedisAccountThrottle:
+    def __init__(self, client: redis.Redis, *, key_prefix: str) -> None:
+        self._client = client
+        self._key_prefix = key_prefix
+        self._pause_until_latest = client.register_script(_PAUSE_UNTIL_LATEST)
+
+    def count_lookup(self, account_id: int, day: date) -> int:
+        key = f"{self._key_prefix}:lookups:{account_id}:{day.isoformat()}"
+        try:
+            pipeline = self._client.pipeline(transaction=True)
+            pipeline.incr(key)
+            pipeline.expire(key, KEY_LIFETIME_SECONDS)
+            total, _ = pipeline.execute()
+        except redis.RedisError as exc:
+            raise AccountThrottleUnavailable(f"cannot count lookups ({type(exc).__name__})") from exc
+        return int(total)
+
+    def pause(self, account_id: int, until: datetime) -> None:
+        try:
+            self._pause_until_latest(
+                keys=[self._paused_key(account_id)], args=[repr(until.timestamp()), KEY_LIFETIME_SECONDS]
+            )
+        except redis.RedisError as exc:
+            raise AccountThrottleUnavailable(f"cannot pause account ({type(exc).__name__})") from exc
+
+    def paused_until(self, account_id: int) -> datetime | None:
+        try:
+            value = self._client.get(self._paused_key(account_id))
+        except redis.RedisError as exc:
+            raise AccountThrottleUnavailable(f"cannot read pause ({type(exc).__name__})") from exc
+        return None if value is None else datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+    def _paused_key(self, account_id: int) -> str:
+        return f"{self._key_prefix}:paused:{account_id}"

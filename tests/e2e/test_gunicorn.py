@@ -1,0 +1,248 @@
+"""The production server for real: gunicorn with gunicorn.conf.py, as `make serve` runs it, on loopback.
+
+Each test starts gunicorn in a subprocess on a free 127.0.0.1 port and stops it; every wait is
+bounded, so a broken server fails the test instead of hanging the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from adapters.sql_store import SqlProspectStore, create_engine_for, upgrade_schema
+from domain import services
+from domain.model import AccountStatus, Provider
+from tests.e2e.conftest import JWT_SECRET
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+PUBLIC = "/api/v1/public/prospects/{}/connection-status/"
+PUBLIC_RULE = "/api/v1/public/prospects/<prospect_id>/connection-status/"
+START_SECONDS = 30
+STOP_SECONDS = 30
+
+
+class Gunicorn:
+    """gunicorn in a subprocess, its stdout and stderr in files the test reads."""
+
+    def __init__(self, tmp_path: Path, port: int, **settings: str) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.stdout_path, self.stderr_path = tmp_path / "gunicorn.out", tmp_path / "gunicorn.err"
+        environment = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            "TMPDIR": str(tmp_path),
+            "JWT_SECRET_KEY": JWT_SECRET,
+            "BIND": f"127.0.0.1:{port}",
+            "GUNICORN_THREADS": "2",
+            "LINKEDIN_PROVIDER": "sandbox",
+            **settings,
+        }
+        with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(
+                [str(GUNICORN), "--config", "gunicorn.conf.py"],
+                cwd=REPO_ROOT,
+                env=environment,
+                stdout=stdout,
+                stderr=stderr,
+            )
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.stderr()}")
+            try:
+                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or a worker still booting
+            time.sleep(0.1)
+        pytest.fail(f"gunicorn not ready within {START_SECONDS} s:\n{self.stderr()}")
+
+    def terminate(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=STOP_SECONDS)
+            pytest.fail(f"gunicorn did not stop within {STOP_SECONDS} s of SIGTERM")
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def check_lines(self) -> list[dict]:
+        lines = [json.loads(line) for line in self.stderr().splitlines() if line.startswith("{")]
+        return [line for line in lines if line.get("route") == PUBLIC_RULE]
+
+
+@pytest.fixture
+def start_gunicorn(tmp_path, unused_tcp_port):
+    servers: list[Gunicorn] = []
+
+    def start(**settings: str) -> Gunicorn:
+        server = Gunicorn(tmp_path, unused_tcp_port, **settings)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.terminate()
+
+
+def seed(database_url: str) -> tuple[str, int]:
+    """A workspace with an API key, an active account and a prospect the sandbox answers FIRST_DEGREE for."""
+    engine = create_engine_for(database_url, pool_size=1)
+    store = SqlProspectStore(engine)
+    workspace = store.add_workspace("Acme")
+    _, key = services.issue_api_key(workspace.id, "ci", store=store)
+    store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/sandbox-first-degree/")
+    engine.dispose()
+    return key, prospect.id
+
+
+def test_sqlite_with_several_workers_refuses_to_start(start_gunicorn, tmp_path):
+    server = start_gunicorn(DATABASE_URL=f"sqlite:///{tmp_path / 'app.db'}", WEB_CONCURRENCY="2")
+
+    assert server.process.wait(timeout=START_SECONDS) != 0
+    assert "DATABASE_URL is SQLite" in server.stderr() and "use PostgreSQL" in server.stderr()
+    assert "Booting worker" not in server.stderr()
+
+
+def test_config_check_refuses_sqlite_with_several_workers(tmp_path):
+    result = subprocess.run(
+        [str(GUNICORN), "--check-config", "--config", "gunicorn.conf.py"],
+        cwd=REPO_ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "JWT_SECRET_KEY": JWT_SECRET,
+             "WEB_CONCURRENCY": "3"},
+        capture_output=True,
+        text=True,
+        timeout=START_SECONDS,
+    )
+
+    assert result.returncode != 0
+    assert "WEB_CONCURRENCY=3 workers: use PostgreSQL" in result.stderr
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_gunicorn, pg_database_factory, tmp_path):
+    database_url = pg_database_factory()
+    upgrade_schema(database_url)
+    key, prospect_id = seed(database_url)
+    server = start_gunicorn(DATABASE_URL=database_url, WEB_CONCURRENCY="2")
+    server.wait_until_ready()
+
+    answered = 0
+    deadline = time.monotonic() + 30
+    # New connections until both workers have answered some: the kernel spreads accepts, unevenly.
+    while answered < 400 and time.monotonic() < deadline:
+        response = requests.get(
+            server.url + PUBLIC.format(prospect_id),
+            headers={"X-API-Key": key, "Connection": "close"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["is_connected"] is True
+        answered += 1
+        if answered % 10 == 0 and len({line["pid"] for line in server.check_lines()}) >= 2:
+            break
+
+    assert len({line["pid"] for line in server.check_lines()}) == 2, "both workers answered checks"
+    for _ in range(3):  # whichever worker answers the scrape, it reports both workers' numbers
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(requests.get(server.url + "/metrics", timeout=10).text)
+            for sample in family.samples
+        }
+        route = (("method", "GET"), ("route", PUBLIC_RULE), ("status", "200"))
+        assert samples[("http_requests_total", route)] == answered
+        assert samples[("provider_lookups_total", (("outcome", "ok"),))] == answered
+
+    metrics_directory = tmp_path / f"connection-status-metrics-{server.process.pid}"
+    assert metrics_directory.is_dir()
+    assert server.terminate() == 0
+    assert not metrics_directory.exists()
+    assert key not in server.stdout() + server.stderr()
+    assert f"request_id={server.check_lines()[0]['request_id']}" in server.stdout()
+
+
+class SlowUnipile:
+    """A Unipile stand-in on loopback that answers a profile lookup after `delay` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        self.received = threading.Event()
+        received, body = self.received, json.dumps(
+            {"object": "UserProfile", "provider": "LINKEDIN", "network_distance": "FIRST_DEGREE"}
+        ).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                received.set()
+                time.sleep(delay)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_sigterm_lets_a_check_in_flight_finish(start_gunicorn, sqlite_migrated_template, tmp_path):
+    database = tmp_path / "app.db"
+    shutil.copyfile(sqlite_migrated_template, database)
+    key, prospect_id = seed(f"sqlite:///{database}")
+    unipile = SlowUnipile(delay=1.5)
+    server = start_gunicorn(
+        DATABASE_URL=f"sqlite:///{database}",
+        WEB_CONCURRENCY="1",
+        LINKEDIN_PROVIDER="unipile",
+        UNIPILE_DSN=unipile.url,
+        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
+        UNIPILE_TIMEOUT_SECONDS="5",
+    )
+    server.wait_until_ready()
+    answers: list[requests.Response] = []
+    client = threading.Thread(
+        target=lambda: answers.append(
+            requests.get(server.url + PUBLIC.format(prospect_id), headers={"X-API-Key": key}, timeout=20)
+        )
+    )
+
+    client.start()
+    assert unipile.received.wait(timeout=15), "the check reached the provider"
+    exit_code = server.terminate()
+    client.join(timeout=20)
+    unipile.close()
+
+    assert exit_code == 0
+    assert [answer.status_code for answer in answers] == [200]
+    assert answers[0].json()["is_connected"] is True
+    assert "Handling signal: term" in server.stderr()

@@ -1,0 +1,85 @@
+"""The AccountThrottle contract, run against the in-memory adapter and the Redis one."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from adapters.memory_throttle import InMemoryAccountThrottle
+from adapters.redis_throttle import RedisAccountThrottle, redis_client
+from domain.errors import AccountThrottleUnavailable
+
+TODAY = date(2031, 3, 14)
+NOON = datetime(2031, 3, 14, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def throttle(request):
+    if request.param == "memory":
+        return InMemoryAccountThrottle()
+    url = request.getfixturevalue("redis_server_url")
+    return RedisAccountThrottle(redis_client(url), key_prefix=request.getfixturevalue("redis_key_prefix"))
+
+
+def test_lookups_are_counted_per_account_and_per_day(throttle):
+    assert [throttle.count_lookup(1, TODAY) for _ in range(3)] == [1, 2, 3]
+    assert throttle.count_lookup(2, TODAY) == 1
+    assert throttle.count_lookup(1, TODAY + timedelta(days=1)) == 1
+
+
+def test_concurrent_lookups_are_each_counted_once(throttle):
+    totals: list[int] = []
+    lock = threading.Lock()
+
+    def count_ten() -> None:
+        for _ in range(10):
+            total = throttle.count_lookup(7, TODAY)
+            with lock:
+                totals.append(total)
+
+    workers = [threading.Thread(target=count_ten) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(totals) == list(range(1, 41))
+
+
+def test_an_account_never_paused_has_no_pause(throttle):
+    assert throttle.paused_until(1) is None
+
+
+def test_a_pause_is_read_back_for_its_account_only(throttle):
+    throttle.pause(1, NOON + timedelta(seconds=30))
+
+    assert throttle.paused_until(1) == NOON + timedelta(seconds=30)
+    assert throttle.paused_until(2) is None
+
+
+def test_a_shorter_pause_never_cuts_a_longer_one(throttle):
+    throttle.pause(1, NOON + timedelta(minutes=5))
+    throttle.pause(1, NOON + timedelta(seconds=10))
+    assert throttle.paused_until(1) == NOON + timedelta(minutes=5)
+
+    throttle.pause(1, NOON + timedelta(minutes=9))
+    assert throttle.paused_until(1) == NOON + timedelta(minutes=9)
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda throttle: throttle.count_lookup(1, TODAY),
+        lambda throttle: throttle.pause(1, NOON),
+        lambda throttle: throttle.paused_until(1),
+    ],
+    ids=["count_lookup", "pause", "paused_until"],
+)
+def test_redis_down_is_reported_as_unavailable(use, unused_tcp_port):
+    # Nothing listens on the port: the client fails to connect within its timeout.
+    throttle = RedisAccountThrottle(redis_client(f"redis://127.0.0.1:{unused_tcp_port}/0"), key_prefix="x")
+
+    with pytest.raises(AccountThrottleUnavailable):
+        use(throttle)
