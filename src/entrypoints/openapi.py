@@ -526,8 +526,16 @@ def _components() -> dict[str, Any]:
                 {"not_found": ("Unknown prospect", "Prospect not found")},
             ),
             "RateLimited": _error_response(
-                "Too many requests from this caller; try again after `Retry-After` seconds.",
-                {"rate_limited": ("Rate limit exceeded", "Rate limit exceeded")},
+                "Too many requests from this caller (`API_RATE_LIMIT`), or the chosen LinkedIn account has spent "
+                "its daily lookup budget (`LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT`, until the next UTC day); "
+                "try again after `Retry-After` seconds.",
+                {
+                    "rate_limited": ("Rate limit exceeded", "Rate limit exceeded"),
+                    "budget_spent": (
+                        "Daily lookup budget spent",
+                        "Daily LinkedIn lookup budget exhausted for this account",
+                    ),
+                },
                 headers={
                     "Retry-After": {
                         "description": "Seconds to wait before trying again.",

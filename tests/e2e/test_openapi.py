@@ -283,3 +283,18 @@ def test_probe_answers_match(client, world, document):
         schema = described["content"]["application/json"]["schema"]
         OAS31Validator({"allOf": [schema], "unevaluatedProperties": False}).validate(response.get_json())
     assert unavailable.status_code == 503
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"API_RATE_LIMIT": "1/minute"}, {"LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT": "1"}],
+    ids=["caller-rate-limit", "daily-account-budget"],
+)
+def test_both_429s_match(make_app, world, document, config):
+    openapi = OpenAPI.from_dict(closed(document))
+    client = make_app({"REDIS_URL": None, **config}).test_client()
+    first = client.get(PUBLIC.format(world.prospect_id), headers=api_key(world))
+    refused = client.get(PUBLIC.format(world.prospect_id), headers=api_key(world))
+    assert (first.status_code, refused.status_code) == (200, 429)
+    assert int(refused.headers["Retry-After"]) > 0
+    openapi.validate_response(WerkzeugOpenAPIRequest(refused.request), WerkzeugOpenAPIResponse(refused))
