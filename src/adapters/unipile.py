@@ -355,7 +355,9 @@ def _retry_after_seconds(value: str | None) -> int | None:
     else:
         try:
             moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
+        # The header is the server's free text: a date the parser cannot take (a year past 9999
+        # raises ValueError, one past a C long OverflowError) is no hint, never a failed check.
+        except Exception:
             return None
         if moment.tzinfo is None:  # "-0000" parses naive; HTTP dates are always GMT
             moment = moment.replace(tzinfo=timezone.utc)

@@ -460,6 +460,15 @@ def test_a_success_other_than_200_is_a_provider_error(unipile, provider, status)
         ("-5", None),
         ("1.5", None),
         ("Wed, 21 Oct 2015 07:28:00 GMT", 1),
+        ("Fri, 31 Dec 9999 23:59:59 -2359", 86_400),
+        ("Mon, 01 Jan 99999999999 00:00:00 GMT", None),
+        ("Mon, 01 Jan 10000 00:00:00 GMT", None),
+        ("Mon, 99999999999999999999 Jan 2026 00:00:00 GMT", None),
+        ("Mon, 01 Jan 2026 99999999999999999999:00:00 GMT", None),
+        ("Mon, 01 Jan 2026 00:00:00 +99999999999999999999", None),
+        ("Mon, 01 Jan 2026 00:00:00 +9999", None),
+        ("Mon, 32 Jan 2026 00:00:00 GMT", None),
+        ("Mon, 01 Jan 2026 25:00:00 GMT", None),
     ],
 )
 def test_rate_limit_carries_retry_after(unipile, provider, retry_after, expected):
