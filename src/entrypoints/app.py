@@ -36,11 +36,15 @@ DEFAULTS: dict[str, Any] = {
     # Unset: no daily budget; the provider's own 429s still pause an account.
     "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT": None,
     "DATABASE_POOL_SIZE": 8,
+    "JWT_AUDIENCE": "connection-status",
+    "JWT_ISSUER": "connection-status",
 }
 ENVIRONMENT_SETTINGS = (
     "DATABASE_URL",
     "DATABASE_POOL_SIZE",
     "JWT_SECRET_KEY",
+    "JWT_AUDIENCE",
+    "JWT_ISSUER",
     "LINKEDIN_PROVIDER",
     "UNIPILE_DSN",
     "UNIPILE_API_KEY",

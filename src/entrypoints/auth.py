@@ -18,6 +18,8 @@ from entrypoints.errors import error_response
 from entrypoints.rate_limits import identify_caller
 
 MISSING_TOKEN = "Missing bearer token"
+# The longest lifetime `users token --expires-in` issues.
+MAX_TOKEN_LIFETIME_SECONDS = 366 * 24 * 3600
 
 jwt = JWTManager()
 
@@ -30,6 +32,12 @@ def init_jwt(app: Flask) -> None:
         JWT_TOKEN_LOCATION=["headers"],
         JWT_HEADER_NAME="Authorization",
         JWT_HEADER_TYPE="Bearer",
+        # Tokens name this service as their audience and issuer: a token signed with the same
+        # secret for another service is refused.
+        JWT_ENCODE_AUDIENCE=app.config["JWT_AUDIENCE"],
+        JWT_DECODE_AUDIENCE=app.config["JWT_AUDIENCE"],
+        JWT_ENCODE_ISSUER=app.config["JWT_ISSUER"],
+        JWT_DECODE_ISSUER=app.config["JWT_ISSUER"],
     )
     jwt.init_app(app)
 
@@ -53,9 +61,17 @@ jwt.user_lookup_error_loader(_invalid_token)
 
 
 @jwt.token_verification_loader
-def _has_expiry_and_string_subject(_header: dict, payload: dict) -> bool:
-    # PyJWT only checks `exp` when present: a token without one would be valid forever.
-    return "exp" in payload and isinstance(payload.get("sub"), str)
+def _is_a_bounded_access_token(_header: dict, payload: dict) -> bool:
+    # PyJWT only checks `exp` when present: a token without one would be valid forever, and one
+    # that expires in a thousand years is not much better.
+    issued_at, expires_at = payload.get("iat"), payload.get("exp")
+    return (
+        isinstance(issued_at, int)
+        and isinstance(expires_at, int)
+        and expires_at - issued_at <= MAX_TOKEN_LIFETIME_SECONDS
+        and payload.get("type") == "access"
+        and isinstance(payload.get("sub"), str)
+    )
 
 
 def workspace_from_api_key(store: ProspectStore) -> int:

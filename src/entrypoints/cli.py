@@ -150,7 +150,7 @@ def users_create(workspace_id: int, email: str) -> None:
 @click.argument("user_id", type=int)
 @click.option("--expires-in", "expires_in", default=3600, show_default=True, type=int, help="Seconds.")
 def users_token(user_id: int, expires_in: int) -> None:
-    if not 0 < expires_in <= 366 * 24 * 3600:
+    if not 0 < expires_in <= auth.MAX_TOKEN_LIFETIME_SECONDS:
         raise click.ClickException("--expires-in must be between 1 second and 366 days")
     if _store().user(_id_argument(user_id, "user")) is None:
         raise click.ClickException(f"user {user_id} does not exist")

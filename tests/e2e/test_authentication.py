@@ -1,5 +1,6 @@
 """The 401 matrix: each route accepts only its own credential, and every failure is one JSON shape."""
 
+import time
 from datetime import timedelta
 
 import jwt as pyjwt
@@ -146,3 +147,41 @@ def test_token_of_another_workspace_user_is_denied_the_prospect(client, world, t
 def test_other_workspace_key_is_denied_the_prospect(client, world):
     response = client.get(PUBLIC.format(world.prospect_id), headers={"X-API-Key": world.other_api_key})
     assert response.status_code == 403
+
+
+def signed(claims):
+    return pyjwt.encode(claims, JWT_SECRET, algorithm="HS256")
+
+
+def claims_for(world, **overrides):
+    issued = int(time.time()) - 60
+    claims = {
+        "sub": str(world.user_id), "type": "access", "fresh": False, "jti": "x", "iat": issued, "nbf": issued,
+        "exp": issued + 3600, "aud": "connection-status", "iss": "connection-status",
+    }
+    claims.update(overrides)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def test_a_well_formed_token_of_ours_is_accepted(client, world):
+    token = signed(claims_for(world))
+    assert client.get(IN_APP.format(world.prospect_id), headers=bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"aud": "another-service"},
+        {"aud": None},
+        {"iss": "someone-else"},
+        {"iss": None},
+        {"type": "refresh"},
+        {"iat": None},
+        {"exp": int(time.time()) + 400 * 24 * 3600},
+    ],
+    ids=["foreign-audience", "no-audience", "foreign-issuer", "no-issuer", "refresh-type",
+         "no-issued-at", "lifetime-beyond-a-year"],
+)
+def test_tokens_for_another_service_or_without_bounds_are_refused(client, world, overrides):
+    token = signed(claims_for(world, **overrides))
+    assert_401(client.get(IN_APP.format(world.prospect_id), headers=bearer(token)), "Invalid or expired token")
