@@ -33,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, UnknownWorkspace
 from domain.model import (
@@ -387,8 +387,11 @@ def _user_from(row: Mapping[Any, Any]) -> User:
 
 
 def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
-    """An Engine tuned for SQLite (pool_size unused) or PostgreSQL; other backends are refused."""
-    url = _with_installed_driver(make_url(database_url))
+    """An Engine tuned for SQLite (pool_size unused) or PostgreSQL; raises ValueError for any other URL."""
+    try:
+        url = _with_installed_driver(make_url(database_url))
+    except ArgumentError as exc:
+        raise ValueError("not a database URL") from exc
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if url.get_backend_name() == "postgresql":

@@ -47,7 +47,14 @@ def build_services(config: Mapping[str, object]) -> Services:
 def build_store(config: Mapping[str, object]) -> ProspectStore:
     # One connection per worker thread, so a busy worker never waits on its own pool.
     pool_size = int(str(config["DATABASE_POOL_SIZE"]))
-    return SqlProspectStore(create_engine_for(str(config["DATABASE_URL"]), pool_size=pool_size))
+    try:
+        engine = create_engine_for(str(config["DATABASE_URL"]), pool_size=pool_size)
+    except ValueError:
+        # The URL itself may hold a password: name the variable, never repeat its value.
+        raise ConfigurationError(
+            "DATABASE_URL is not a usable database URL (sqlite:///path or postgresql://user@host:port/db)"
+        ) from None
+    return SqlProspectStore(engine)
 
 
 def serving_services(services: Services, config: Mapping[str, object], metrics: Metrics) -> Services:
@@ -103,9 +110,12 @@ def build_provider(config: Mapping[str, object]) -> LinkedInProvider:
         base_url = unipile_base_url(str(config["UNIPILE_DSN"]))
     except ValueError as exc:
         raise ConfigurationError(f"UNIPILE_DSN is not usable: {exc}") from None
+    api_key = str(config["UNIPILE_API_KEY"])
+    if api_key != api_key.strip() or not api_key.isprintable():
+        raise ConfigurationError("UNIPILE_API_KEY has surrounding spaces or control characters")
     return UnipileLinkedInProvider(
         base_url,
-        str(config["UNIPILE_API_KEY"]),
+        api_key,
         timeout_seconds=float(config["UNIPILE_TIMEOUT_SECONDS"]),
         # Like the database pool, one connection per worker thread (GUNICORN_THREADS by default), so
         # no thread opens and discards connections.

@@ -107,3 +107,25 @@ def test_the_database_pool_follows_the_worker_threads_unless_sized(monkeypatch):
 
     monkeypatch.setenv("DATABASE_POOL_SIZE", "4")
     assert create_app(services=fakes()).config["DATABASE_POOL_SIZE"] == "4"
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    ["postgresql://app:s3cret-pw@db:port/app", "mysql://app:s3cret-pw@db/app", "not a url", "://"],
+)
+def test_unusable_database_url_is_named_without_repeating_it(database_url):
+    with pytest.raises(ConfigurationError, match="DATABASE_URL") as refused:
+        create_app({"JWT_SECRET_KEY": JWT_SECRET, "DATABASE_URL": database_url, "LINKEDIN_PROVIDER": "sandbox"})
+    assert "s3cret-pw" not in str(refused.value)
+
+
+@pytest.mark.parametrize("api_key", ["key ", " key", "ke\x01y"])
+def test_unusable_unipile_key_is_named(api_key, tmp_path):
+    config = {
+        "JWT_SECRET_KEY": JWT_SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
+        "UNIPILE_DSN": "api8.unipile.com:13851",
+        "UNIPILE_API_KEY": api_key,
+    }
+    with pytest.raises(ConfigurationError, match="UNIPILE_API_KEY"):
+        create_app(config)
