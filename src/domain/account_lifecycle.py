@@ -17,7 +17,7 @@ from domain.errors import (
     UnknownWorkspace,
     WebhooksNotConfigured,
 )
-from domain.model import MAX_ID, AccountStatus, ConnectedAccount, Provider
+from domain.model import MAX_ID, AccountStatus, ConnectedAccount, Provider, positive_id
 from domain.ports import AccountDirectory, ProspectStore
 
 logger = logging.getLogger(__name__)
@@ -142,10 +142,8 @@ def record_hosted_auth(
 
 def workspace_id_from_name(name: str) -> int | None:
     """The workspace id a hosted-auth `name` spells in ASCII digits, or None."""
-    if not (name.isascii() and name.isdigit()) or len(name) > len(str(MAX_ID)):
-        return None
-    workspace_id = int(name)
-    return workspace_id if 0 < workspace_id <= MAX_ID else None
+    workspace_id = positive_id(name)
+    return workspace_id if workspace_id is not None and workspace_id <= MAX_ID else None
 
 
 def combined_source_status(source_statuses: Sequence[str]) -> AccountStatus | None:

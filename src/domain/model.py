@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -10,6 +11,22 @@ from domain.errors import NoActiveLinkedInAccount, RequestedAccountUnavailable
 
 # Ids are stored as 64-bit signed integers; anything larger cannot name a row.
 MAX_ID = 2**63 - 1
+_MAX_ID_DIGITS = len(str(MAX_ID))
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def positive_id(text: str) -> int | None:
+    """The integer a string of ASCII digits spells, or None when it is not a positive integer.
+
+    Integers too long to be an id come back as MAX_ID + 1: well formed, naming no row, and never
+    handed to int() whole (which refuses over 4,300 digits) nor to a database (which overflows).
+    """
+    if not _ASCII_DIGITS.fullmatch(text):
+        return None
+    significant = text.lstrip("0")
+    if not significant:
+        return None
+    return int(significant) if len(significant) <= _MAX_ID_DIGITS else MAX_ID + 1
 
 
 class Provider(str, enum.Enum):

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from domain import api_keys
 from domain.errors import (
+    InvalidRequest,
     ProspectAccessDenied,
     ProspectHasNoLinkedInUrl,
     ProspectNotFound,
     Unauthenticated,
 )
-from domain.model import MAX_ID, ApiKeyRecord, ConnectionStatus, connection_status_from, select_account
+from domain.model import (
+    MAX_ID,
+    ApiKeyRecord,
+    ConnectionStatus,
+    connection_status_from,
+    positive_id,
+    select_account,
+)
 from domain.ports import LinkedInProvider, ProspectStore
 from domain.profile_url import profile_identifier
 
 MISSING_API_KEY = "Missing API key"
 INVALID_API_KEY = "Invalid API key"
 INVALID_TOKEN = "Invalid or expired token"
+INVALID_ACCOUNT_ID = "account_id must be a positive integer"
 
 
 def workspace_for_api_key(presented_key: str | None, *, store: ProspectStore) -> int:
@@ -34,11 +43,8 @@ def workspace_for_api_key(presented_key: str | None, *, store: ProspectStore) ->
 
 def workspace_for_user(identity: object, *, store: ProspectStore) -> int:
     """The workspace of the user a verified token names; a token for a vanished user is refused."""
-    if not (isinstance(identity, str) and identity.isascii() and identity.isdigit()):
-        raise Unauthenticated(INVALID_TOKEN)
-    if len(identity) > len(str(MAX_ID)) or not 0 < int(identity) <= MAX_ID:
-        raise Unauthenticated(INVALID_TOKEN)
-    user = store.user(int(identity))
+    user_id = positive_id(identity) if isinstance(identity, str) else None
+    user = store.user(user_id) if user_id is not None and user_id <= MAX_ID else None
     if user is None:
         raise Unauthenticated(INVALID_TOKEN)
     return user.workspace_id
@@ -51,16 +57,27 @@ def issue_api_key(workspace_id: int, name: str | None, *, store: ProspectStore) 
     return record, new_key.key
 
 
+def requested_account_id(text: str | None) -> int | None:
+    """The account id a caller asked for; None when it asked for none. Raises InvalidRequest."""
+    if text is None or text == "":
+        return None
+    account_id = positive_id(text)
+    if account_id is None:
+        raise InvalidRequest(INVALID_ACCOUNT_ID)
+    return account_id
+
+
 def check_connection_status(
     *,
     workspace_id: int,
     prospect_id: int,
-    requested_account_id: int | None,
+    requested_account: str | None,
     store: ProspectStore,
     provider: LinkedInProvider,
 ) -> ConnectionStatus:
     """Ask the provider, live, whether the prospect is a 1st-degree connection of a workspace account.
 
+    `requested_account` is the caller's `account_id` text: absent or empty means the default account.
     The checks run in the contract's order: prospect exists, belongs to the caller's workspace,
     has a usable LinkedIn URL, an account can be chosen; only then is the provider called.
     """
@@ -73,6 +90,6 @@ def check_connection_status(
     if not (prospect.linkedin_profile_url or "").strip():
         raise ProspectHasNoLinkedInUrl()
     profile = profile_identifier(prospect.linkedin_profile_url)
-    account = select_account(context.accounts, requested_account_id)
+    account = select_account(context.accounts, requested_account_id(requested_account))
     relationship = provider.profile_relationship(account, profile)
     return connection_status_from(relationship, account)

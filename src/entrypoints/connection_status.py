@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 
-from domain.errors import InvalidRequest
-from domain.model import MAX_ID, ConnectionStatus
+from domain.model import ConnectionStatus, positive_id
 from domain.services import check_connection_status
 from entrypoints.auth import workspace_from_api_key, workspace_from_token
 from entrypoints.bootstrap import Services
@@ -15,10 +13,6 @@ from entrypoints.observability import note
 from entrypoints.rate_limits import check_rate_limit
 
 blueprint = Blueprint("connection_status", __name__)
-
-_DIGITS = re.compile(r"[0-9]+")
-_MAX_ID_DIGITS = len(str(MAX_ID))
-INVALID_ACCOUNT_ID = "account_id must be a positive integer"
 
 
 # strict_slashes=False: a client that drops the trailing slash gets the answer, not a redirect.
@@ -36,19 +30,25 @@ def check_with_token(prospect_id: str) -> Response:
 
 def _check(workspace_id: int, raw_prospect_id: str) -> Response:
     # Anything that is not a plain id names no prospect: the contract's 404.
-    prospect_id = _positive_id(raw_prospect_id) or 0
+    prospect_id = positive_id(raw_prospect_id) or 0
     note(workspace_id=workspace_id, prospect_id=prospect_id or None)
-    requested_account_id = _requested_account_id(request.args.get("account_id", ""))
     services = _services()
     with check_rate_limit():
         status = check_connection_status(
             workspace_id=workspace_id,
             prospect_id=prospect_id,
-            requested_account_id=requested_account_id,
+            requested_account=request.args.get("account_id"),
             store=services.store,
             provider=services.provider,
         )
     return jsonify(_serialise(status))
+
+
+@blueprint.before_request
+def _refuse_head() -> None:
+    # Flask answers HEAD with the GET view, which would spend a LinkedIn lookup for no body.
+    if request.method == "HEAD":
+        raise MethodNotAllowed(valid_methods=["GET"])
 
 
 @blueprint.after_request
@@ -56,29 +56,6 @@ def _never_cached(response: Response) -> Response:
     # Errors too: a shared cache must not replay one caller's 404 or 403 to another.
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _requested_account_id(raw: str) -> int | None:
-    if raw == "":
-        return None
-    account_id = _positive_id(raw)
-    if account_id is None:
-        raise InvalidRequest(INVALID_ACCOUNT_ID)
-    return account_id
-
-
-def _positive_id(raw: str) -> int | None:
-    """The integer a string of ASCII digits spells, or None when it is not a positive integer.
-
-    Integers too long to be an id come back as MAX_ID + 1: well formed, naming no row, and never
-    handed to int() whole (which refuses over 4,300 digits) nor to the database (which overflows).
-    """
-    if not _DIGITS.fullmatch(raw):
-        return None
-    significant = raw.lstrip("0")
-    if not significant:
-        return None
-    return int(significant) if len(significant) <= _MAX_ID_DIGITS else MAX_ID + 1
 
 
 def _serialise(status: ConnectionStatus) -> dict[str, object]:

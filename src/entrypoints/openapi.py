@@ -47,10 +47,11 @@ live on every request.
 """
 
 _CHECK_ORDER = """\
-Checks run in this order, and the first that fails answers: credential (`401`), `account_id`
-format (`400`), prospect exists (`404`), prospect is in the caller's workspace (`403`), prospect has
-a LinkedIn profile URL (`400`) that is a valid one (`400`), an active LinkedIn account can be chosen
-(`400`), then the live provider call (`502` on failure).
+Checks run in this order, and the first that fails answers: credential (`401`), the caller's rate
+limit (`429`), prospect exists (`404`), prospect is in the caller's workspace (`403`), prospect has
+a LinkedIn profile URL (`400`) that is a valid one (`400`), `account_id` is well formed (`400`) and
+an active LinkedIn account can be chosen (`400`), the account's daily budget (`429`), then the
+live provider call (`502` on failure).
 """
 
 

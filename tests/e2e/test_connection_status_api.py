@@ -161,6 +161,13 @@ def test_checks_run_in_the_contract_order(client, world):
         403,
         "Access denied",
     )
+    # A malformed account_id is an account-selection failure: it comes after 404 and 403 too.
+    assert_error(public_get(client, world, prospect_id=555555, query="?account_id=abc"), 404, "Prospect not found")
+    assert_error(
+        public_get(client, world, prospect_id=world.other_prospect_id, query="?account_id=abc"),
+        403,
+        "Access denied",
+    )
     # Missing URL before account selection.
     prospect = world.store.add_prospect(world.workspace_id, None)
     assert_error(
@@ -242,3 +249,9 @@ def test_a_small_body_is_ignored(client, world):
     response = client.get(PUBLIC.format(world.prospect_id), headers={"X-API-Key": world.api_key}, data=b"{}")
 
     assert response.status_code == 200
+
+
+def test_head_is_refused_since_it_would_spend_a_provider_lookup(client, world):
+    response = client.head(PUBLIC.format(world.prospect_id), headers={"X-API-Key": world.api_key})
+    assert response.status_code == 405
+    assert world.provider.calls == []

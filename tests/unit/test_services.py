@@ -38,7 +38,7 @@ def check(store, provider, workspace_id, prospect_id, account_id=None):
     return services.check_connection_status(
         workspace_id=workspace_id,
         prospect_id=prospect_id,
-        requested_account_id=account_id,
+        requested_account=None if account_id is None else str(account_id),
         store=store,
         provider=provider,
     )
