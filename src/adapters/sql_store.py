@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, UnknownWorkspace
+from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, StoreUnavailable, UnknownWorkspace
 from domain.model import (
     MAX_ID,
     AccountStatus,
@@ -161,6 +163,17 @@ class SqlProspectStore:
             return False
         return True
 
+    @contextmanager
+    def _connection(self, *, write: bool = False) -> Iterator[Connection]:
+        """A connection (in a transaction when writing); a database that cannot be reached is StoreUnavailable."""
+        try:
+            with self._engine.begin() if write else self._engine.connect() as connection:
+                yield connection
+        except (OperationalError, PoolTimeoutError) as exc:
+            # The class only: driver messages can name hosts, users and databases.
+            logger.warning("Database unavailable (%s)", type(exc).__name__)
+            raise StoreUnavailable() from exc
+
     def check_context(self, prospect_id: int) -> CheckContext | None:
         if not _is_storable_id(prospect_id):
             return None
@@ -173,7 +186,7 @@ class SqlProspectStore:
             .where(prospects.c.id == prospect_id)
             .order_by(connected_accounts.c.id)
         )
-        with self._engine.connect() as connection:
+        with self._connection() as connection:
             rows = [row._mapping for row in connection.execute(statement)]
         if not rows:
             return None
@@ -188,14 +201,14 @@ class SqlProspectStore:
         if not _is_storable_text(prefix):
             return None
         statement = select(api_keys).where(api_keys.c.prefix == prefix)
-        with self._engine.connect() as connection:
+        with self._connection() as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else _api_key_from(row._mapping)
 
     def user(self, user_id: int) -> User | None:
         if not _is_storable_id(user_id):
             return None
-        with self._engine.connect() as connection:
+        with self._connection() as connection:
             row = connection.execute(select(users).where(users.c.id == user_id)).one_or_none()
         return None if row is None else _user_from(row._mapping)
 
@@ -203,7 +216,7 @@ class SqlProspectStore:
         if not _is_storable_id(workspace_id):
             return None
         statement = select(workspaces).where(workspaces.c.id == workspace_id)
-        with self._engine.connect() as connection:
+        with self._connection() as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else Workspace(id=row.id, name=row.name)
 
@@ -221,7 +234,7 @@ class SqlProspectStore:
 
     def add_workspace(self, name: str) -> Workspace:
         statement = insert(workspaces).values(name=name).returning(workspaces)
-        with self._engine.begin() as connection:
+        with self._connection(write=True) as connection:
             row = connection.execute(statement).one()
         return Workspace(id=row.id, name=row.name)
 
@@ -243,7 +256,7 @@ class SqlProspectStore:
             .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now()))
             .returning(api_keys)
         )
-        with self._engine.begin() as connection:
+        with self._connection(write=True) as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else _api_key_from(row._mapping)
 
@@ -283,7 +296,7 @@ class SqlProspectStore:
             .values(status=status.value, updated_at=func.now())
             .returning(connected_accounts)
         )
-        with self._engine.begin() as connection:
+        with self._connection(write=True) as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else _account_from(row._mapping)
 
@@ -299,7 +312,7 @@ class SqlProspectStore:
             .where(condition, _HAS_KNOWN_PROVIDER)
             .order_by(connected_accounts.c.id)
         )
-        with self._engine.connect() as connection:
+        with self._connection() as connection:
             return tuple(_account_from(row._mapping) for row in connection.execute(statement))
 
     def _insert_for_workspace(
@@ -321,7 +334,7 @@ class SqlProspectStore:
             .from_select(["workspace_id", *values], source)
             .returning(table)
         )
-        with self._engine.begin() as connection:
+        with self._connection(write=True) as connection:
             row = connection.execute(statement).one_or_none()
         if row is None:
             raise UnknownWorkspace()

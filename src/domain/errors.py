@@ -39,6 +39,10 @@ class WebhooksNotConfigured(DomainError):
     """No webhook secret is configured, so no webhook can be authenticated."""
 
 
+class StoreUnavailable(DomainError):
+    """The database cannot be reached or has no connection free in time."""
+
+
 class ProspectNotFound(DomainError):
     pass
 

@@ -290,6 +290,7 @@ def _check_operation(
             "429": {"$ref": "#/components/responses/RateLimited"},
             "500": {"$ref": "#/components/responses/InternalError"},
             "502": {"$ref": "#/components/responses/ProviderFailed"},
+            "503": {"$ref": "#/components/responses/StoreUnavailable"},
         },
     }
 
@@ -543,6 +544,10 @@ def _components() -> dict[str, Any]:
                         "schema": {"type": "integer", "minimum": 0},
                     }
                 },
+            ),
+            "StoreUnavailable": _error_response(
+                "The service's database cannot be reached; try again shortly.",
+                {"store_unavailable": ("Database outage", "Service temporarily unavailable")},
             ),
             "InternalError": _error_response(
                 "An unexpected failure in the service; details are logged, never returned.",

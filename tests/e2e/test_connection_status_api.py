@@ -255,3 +255,15 @@ def test_head_is_refused_since_it_would_spend_a_provider_lookup(client, world):
     response = client.head(PUBLIC.format(world.prospect_id), headers={"X-API-Key": world.api_key})
     assert response.status_code == 405
     assert world.provider.calls == []
+
+
+def test_a_database_outage_is_a_503_not_a_500(client, world):
+    from domain.errors import StoreUnavailable
+
+    def unavailable(*_):
+        raise StoreUnavailable()
+
+    world.store.check_context = unavailable
+    assert_error(public_get(client, world), 503, "Service temporarily unavailable")
+    world.store.api_key_by_prefix = unavailable
+    assert_error(public_get(client, world), 503, "Service temporarily unavailable")

@@ -227,6 +227,16 @@ def test_500_matches(client, world, described):
     assert described(client.get(PUBLIC.format(world.prospect_id), headers=api_key(world))).status_code == 500
 
 
+def test_503_matches(client, world, described):
+    from domain.errors import StoreUnavailable
+
+    def unavailable(*_):
+        raise StoreUnavailable()
+
+    world.store.check_context = unavailable
+    assert described(client.get(PUBLIC.format(world.prospect_id), headers=api_key(world))).status_code == 503
+
+
 def test_405_body_is_the_documented_error_shape(client, world, document):
     response = client.post(PUBLIC.format(world.prospect_id), headers=api_key(world))
     assert response.status_code == 405

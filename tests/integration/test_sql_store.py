@@ -14,6 +14,7 @@ from adapters.sql_store import (
     create_engine_for,
     users,
 )
+from domain.errors import StoreUnavailable
 from domain.model import AccountStatus, Provider
 
 LINKEDIN_URL = "https://www.linkedin.com/in/jane-doe"
@@ -144,3 +145,21 @@ def test_a_sqlite_store_that_cannot_open_its_file_is_not_ready(tmp_path):
     engine = create_engine_for(f"sqlite:///{tmp_path / 'store.db'}")
 
     assert SqlProspectStore(engine).ready() is False
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda store: store.check_context(1),
+        lambda store: store.api_key_by_prefix("a1b2c3d4e5f6"),
+        lambda store: store.user(1),
+        lambda store: store.add_workspace("Acme"),
+    ],
+    ids=["check-context", "api-key", "user", "write"],
+)
+def test_a_database_that_cannot_be_reached_is_unavailable_not_an_error(call):
+    # Nothing listens on port 1: the connection is refused at once.
+    store = SqlProspectStore(create_engine_for("postgresql://postgres@127.0.0.1:1/test"))
+    with pytest.raises(StoreUnavailable):
+        call(store)
+    assert store.ready() is False
