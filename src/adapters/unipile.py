@@ -415,15 +415,24 @@ def _account_page_from(body: bytes) -> tuple[list[ProviderAccount], str | None]:
 
 
 def _provider_account_from(item: object) -> ProviderAccount:
-    sources = item.get("sources") if isinstance(item, dict) else None
-    if (
-        not isinstance(item, dict)
-        or not isinstance(item.get("id"), str)
-        or not item["id"]
-        or not isinstance(sources, list)
-        or not all(isinstance(source, dict) and isinstance(source.get("status"), str) for source in sources)
+    """One listed account. Sources it cannot read are passed on as none, which leaves that account's
+    status undetermined instead of failing the whole listing.
+
+    An item without an id fails the listing: it cannot be told apart from the accounts it might
+    stand for, and leaving it out would make one of them look deleted.
+    """
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile listed an account without a usable id")
+    sources = item.get("sources")
+    if not isinstance(sources, list) or not all(
+        isinstance(source, dict) and isinstance(source.get("status"), str) for source in sources
     ):
-        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile listed an account in a shape it does not document")
+        logger.warning(
+            "Unipile listed account %.64r with sources in a shape it does not document; its status is"
+            " left undetermined",
+            item["id"],
+        )
+        return ProviderAccount(provider_account_id=item["id"], source_statuses=())
     return ProviderAccount(
         provider_account_id=item["id"], source_statuses=tuple(source["status"] for source in sources)
     )

@@ -10,8 +10,10 @@ import pytest
 import responses
 
 from adapters.unipile import MAX_ACCOUNT_PAGES, UnipileLinkedInProvider
+from domain.account_lifecycle import sync_workspace_accounts
 from domain.errors import ProviderFailure, ProviderFailureCode
-from domain.model import ProviderAccount
+from domain.model import AccountStatus, Provider, ProviderAccount
+from tests.fakes import FakeProspectStore
 from tests.integration.test_unipile_adapter import API_KEY, BASE_URL, FakeClock, error_body
 
 ACCOUNTS_URL = f"{BASE_URL}/api/v1/accounts"
@@ -186,23 +188,77 @@ def test_a_listing_that_never_ends_is_cut_off(unipile, directory):
         json.dumps(page({"sources": [{"status": "OK"}]})),
         json.dumps(page({"id": "", "sources": [{"status": "OK"}]})),
         json.dumps(page({"id": 7, "sources": [{"status": "OK"}]})),
-        json.dumps(page({"id": "acc-1"})),
-        json.dumps(page({"id": "acc-1", "sources": {"id": "x", "status": "OK"}})),
-        json.dumps(page({"id": "acc-1", "sources": [{"id": "x"}]})),
-        json.dumps(page({"id": "acc-1", "sources": [{"status": None}]})),
-        json.dumps(page({"id": "acc-1", "sources": ["OK"]})),
+        json.dumps(page(linkedin_account("acc-1", "OK"), {"sources": [{"status": "OK"}]})),
         "[" * 100_000 + "]" * 100_000,
     ],
     ids=[
         "html", "list", "other-object", "no-object", "no-items", "items-not-list", "empty-cursor",
-        "numeric-cursor", "item-not-object", "no-id", "empty-id", "numeric-id", "no-sources",
-        "sources-not-list", "source-without-status", "null-status", "source-not-object", "deeply-nested",
+        "numeric-cursor", "item-not-object", "no-id", "empty-id", "numeric-id", "one-item-without-id",
+        "deeply-nested",
     ],
 )
 def test_a_list_in_a_shape_unipile_does_not_document_is_a_provider_error(unipile, directory, body):
     unipile.get(ACCOUNTS_URL, body=body, content_type="application/json")
 
     assert failure_of(directory).code is ProviderFailureCode.ERROR
+
+
+@pytest.mark.parametrize(
+    "odd_fields",
+    [
+        {},
+        {"sources": None},
+        {"sources": {"id": "x", "status": "OK"}},
+        {"sources": [{"id": "x"}]},
+        {"sources": [{"status": None}]},
+        {"sources": [{"status": "OK"}, {"status": 3}]},
+        {"sources": [{"status": "OK"}, "OK"]},
+    ],
+    ids=[
+        "no-sources", "null-sources", "sources-not-list", "source-without-status", "null-status",
+        "numeric-status", "source-not-object",
+    ],
+)
+def test_an_account_with_unreadable_sources_is_listed_without_any_and_the_rest_are_kept(
+    unipile, directory, caplog, odd_fields
+):
+    odd = {"object": "Account", "type": "LINKEDIN", "id": "acc-odd", **odd_fields}
+    serve_pages(
+        unipile,
+        {
+            None: page(linkedin_account("acc-1", "OK"), odd, cursor="c-2"),
+            "c-2": page(linkedin_account("acc-2", "CREDENTIALS")),
+        },
+    )
+
+    with caplog.at_level(logging.WARNING, logger="adapters.unipile"):
+        accounts = directory.list_accounts()
+
+    assert accounts == (
+        ProviderAccount("acc-1", ("OK",)),
+        ProviderAccount("acc-odd", ()),
+        ProviderAccount("acc-2", ("CREDENTIALS",)),
+    )
+    assert "acc-odd" in caplog.text
+
+
+def test_sync_leaves_an_account_listed_with_unreadable_sources_and_sets_the_others(unipile, directory):
+    store = FakeProspectStore()
+    workspace = store.add_workspace("Acme")
+    odd = store.add_account(workspace.id, Provider.LINKEDIN, "acc-odd", AccountStatus.OK)
+    broken = store.add_account(workspace.id, Provider.LINKEDIN, "acc-broken", AccountStatus.OK)
+    unipile.get(
+        ACCOUNTS_URL,
+        json=page({"id": "acc-odd", "sources": [{"status": None}]}, linkedin_account("acc-broken", "CREDENTIALS")),
+    )
+
+    report = sync_workspace_accounts(workspace.id, store=store, directory=directory)
+
+    assert report.undetermined == (odd,) and report.missing == ()
+    assert [(change.account.id, change.account.status) for change in report.changed] == [
+        (broken.id, AccountStatus.CREDENTIALS)
+    ]
+    assert store.accounts[odd.id] == odd
 
 
 def test_a_page_over_the_body_cap_is_a_provider_error(unipile, clock):
