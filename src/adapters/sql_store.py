@@ -11,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.util.exc import CommandError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -468,4 +469,8 @@ def _run_migration_command(migration_command: Any, database_url: str, revision: 
     url = _with_installed_driver(make_url(database_url)).render_as_string(hide_password=False)
     # Config values go through ConfigParser interpolation: a '%' in a password must be doubled.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    migration_command(config, revision)
+    try:
+        migration_command(config, revision)
+    except CommandError as exc:
+        # An unknown or ambiguous revision: Alembic's message names the revision, not the database.
+        raise ValueError(str(exc)) from exc

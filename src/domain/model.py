@@ -29,6 +29,23 @@ def positive_id(text: str) -> int | None:
     return int(significant) if len(significant) <= _MAX_ID_DIGITS else MAX_ID + 1
 
 
+# Unipile's account ids are about 22 characters; this leaves room without storing anything huge.
+MAX_PROVIDER_ACCOUNT_ID_LENGTH = 255
+
+
+def is_provider_account_id(value: object) -> bool:
+    """Whether `value` can be a provider's account id: 1 to 255 printable characters, no edge spaces.
+
+    isprintable() also refuses NUL and lone surrogates, which no database column can hold.
+    """
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_PROVIDER_ACCOUNT_ID_LENGTH
+        and value.isprintable()
+        and value == value.strip()
+    )
+
+
 class Provider(str, enum.Enum):
     """Account types Unipile connects; only LINKEDIN accounts can run a check."""
 

@@ -10,7 +10,13 @@ from typing import Any, Callable, Mapping
 from adapters.memory_throttle import InMemoryAccountThrottle
 from adapters.redis_throttle import REDIS_TIMEOUT_SECONDS, RedisAccountThrottle, redis_client
 from adapters.sandbox import SandboxLinkedInProvider
-from adapters.sql_store import SqlProspectStore, create_engine_for, upgrade_schema
+from adapters.sql_store import (
+    SqlProspectStore,
+    create_engine_for,
+    current_revision,
+    downgrade_schema,
+    upgrade_schema,
+)
 from adapters.unipile import UnipileLinkedInProvider, unipile_base_url
 from domain.account_limits import AccountLimitedLinkedInProvider
 from domain.ports import AccountDirectory, AccountThrottle, LinkedInProvider, ProspectStore
@@ -91,6 +97,14 @@ def rate_limit_storage(config: Mapping[str, object]) -> tuple[str, dict[str, Any
 
 def upgrade_database(config: Mapping[str, object]) -> None:
     upgrade_schema(str(config["DATABASE_URL"]))
+
+
+def downgrade_database(config: Mapping[str, object], revision: str) -> None:
+    downgrade_schema(str(config["DATABASE_URL"]), revision)
+
+
+def database_revision(config: Mapping[str, object]) -> str | None:
+    return current_revision(str(config["DATABASE_URL"]))
 
 
 def build_provider(config: Mapping[str, object]) -> LinkedInProvider:

@@ -19,7 +19,7 @@ from domain.errors import (
     Unauthenticated,
     UnknownWorkspace,
 )
-from domain.model import MAX_ID, AccountStatus, Provider
+from domain.model import MAX_ID, MAX_PROVIDER_ACCOUNT_ID_LENGTH, AccountStatus, Provider, is_provider_account_id
 from domain.ports import ProspectStore
 from entrypoints import auth, bootstrap
 
@@ -101,15 +101,31 @@ class _WorkspaceErrors:
 @db.command("upgrade", help="Apply every pending migration.")
 def db_upgrade() -> None:
     bootstrap.upgrade_database(current_app.config)
-    _emit({"upgraded": True})
+    _emit({"revision": bootstrap.database_revision(current_app.config)})
+
+
+@db.command("current", help="Print the migration the database is at (null: none applied).")
+def db_current() -> None:
+    _emit({"revision": bootstrap.database_revision(current_app.config)})
+
+
+@db.command("downgrade", help="Undo migrations down to REVISION ('base' undoes them all).")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    try:
+        bootstrap.downgrade_database(current_app.config, revision)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    _emit({"revision": bootstrap.database_revision(current_app.config)})
 
 
 @workspaces.command("create")
 @click.option("--name", required=True)
 def workspaces_create(name: str) -> None:
-    if not name.strip():
-        raise click.ClickException("--name must not be blank")
-    workspace = _store().add_workspace(name.strip())
+    name = name.strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        raise click.ClickException("--name must be 1 to 200 printable characters")
+    workspace = _store().add_workspace(name)
     _emit({"id": workspace.id, "name": workspace.name})
 
 
@@ -136,7 +152,7 @@ def api_keys_revoke(api_key_id: int) -> None:
 @click.option("--email", required=True)
 def users_create(workspace_id: int, email: str) -> None:
     email = email.strip()
-    if "@" not in email or len(email) > 320:
+    if "@" not in email or len(email) > 320 or not email.isprintable():
         raise click.ClickException(f"{email!r} is not an email address")
     with _WorkspaceErrors(workspace_id):
         try:
@@ -163,17 +179,20 @@ def users_token(user_id: int, expires_in: int) -> None:
 @click.option("--provider", default="LINKEDIN", show_default=True)
 @click.option("--status", default="OK", show_default=True)
 def accounts_create(workspace_id: int, provider_account_id: str, provider: str, status: str) -> None:
-    if not provider_account_id.strip():
-        raise click.ClickException("--provider-account-id must not be blank")
+    provider_account_id = provider_account_id.strip()
+    if not is_provider_account_id(provider_account_id):
+        raise click.ClickException(
+            f"--provider-account-id must be 1 to {MAX_PROVIDER_ACCOUNT_ID_LENGTH} printable characters"
+        )
     chosen_provider, chosen_status = _provider(provider), _status(status)
     with _WorkspaceErrors(workspace_id):
         try:
             account = _store().add_account(
-                workspace_id, chosen_provider, provider_account_id.strip(), chosen_status
+                workspace_id, chosen_provider, provider_account_id, chosen_status
             )
         except AccountAlreadyConnected:
             raise click.ClickException(
-                f"workspace {workspace_id} already has an account {provider_account_id.strip()!r};"
+                f"workspace {workspace_id} already has an account {provider_account_id!r};"
                 " use accounts set-status"
             ) from None
     _emit(_account_json(account))

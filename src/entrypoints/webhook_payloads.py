@@ -15,12 +15,10 @@ from flask import Request
 
 from domain.account_lifecycle import HOSTED_AUTH_STATUSES
 from domain.errors import InvalidRequest
-from domain.model import AccountStatus
+from domain.model import MAX_PROVIDER_ACCOUNT_ID_LENGTH, AccountStatus, is_provider_account_id
 
 # Unipile's bodies are a few hundred bytes.
 MAX_BODY_BYTES = 16 * 1024
-# Unipile's account ids are about 22 characters; this leaves room without storing anything huge.
-MAX_PROVIDER_ACCOUNT_ID_LENGTH = 255
 
 BODY_TOO_LARGE = f"Body must be at most {MAX_BODY_BYTES} bytes"
 NOT_A_JSON_OBJECT = "Body must be a JSON object"
@@ -89,13 +87,7 @@ def hosted_auth_event(document: dict[str, Any]) -> HostedAuthEvent:
 
 
 def _provider_account_id(value: object, field: str) -> str:
-    # isprintable() also refuses NUL and lone surrogates, which no database column can hold.
-    if (
-        not isinstance(value, str)
-        or not 0 < len(value) <= MAX_PROVIDER_ACCOUNT_ID_LENGTH
-        or not value.isprintable()
-        or value != value.strip()
-    ):
+    if not is_provider_account_id(value):
         raise InvalidRequest(
             f"{field} must be a string of 1 to {MAX_PROVIDER_ACCOUNT_ID_LENGTH} printable characters"
         )

@@ -96,7 +96,7 @@ def test_the_key_is_never_stored(app, cli, tmp_path):
         (["api-keys", "revoke", 999], "API key 999 does not exist"),
         (["users", "token", 999], "user 999 does not exist"),
         (["users", "token", 1, "--expires-in", 0], "--expires-in must be between"),
-        (["workspaces", "create", "--name", "  "], "--name must not be blank"),
+        (["workspaces", "create", "--name", "  "], "--name must be 1 to 200 printable characters"),
     ],
 )
 def test_bad_input_is_a_one_line_error_with_exit_1(cli, args, message):
@@ -132,3 +132,29 @@ def test_demo_seeds_once_and_prints_working_curl_lines(app, cli, tmp_path):
         "second_degree_invited": (200, False),
         "out_of_network": (200, False),
     }
+
+
+def test_migrations_can_be_inspected_and_undone(cli):
+    head = cli("db", "current")["revision"]
+    assert head is not None
+    assert cli("db", "downgrade", "base") == {"revision": None}
+    assert cli("db", "upgrade") == {"revision": head}
+    result = cli("db", "downgrade", "no-such-revision", ok=False)
+    assert result.exit_code == 1 and "no-such-revision" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["accounts", "create", "--workspace", 1, "--provider-account-id", "a\x01b"], "--provider-account-id must be"),
+        (["accounts", "create", "--workspace", 1, "--provider-account-id", "x" * 256], "--provider-account-id must be"),
+        (["workspaces", "create", "--name", "bad\ud800name"], "--name must be"),
+        (["users", "create", "--workspace", 1, "--email", "a@b\x00c"], "is not an email address"),
+    ],
+)
+def test_text_no_database_can_hold_is_a_one_line_error(cli, args, message):
+    cli("workspaces", "create", "--name", "Acme")
+    result = cli(*args, ok=False)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
