@@ -1,26 +1,33 @@
 """Unipile's v1 API: the LinkedInProvider (one live profile lookup per check) and the AccountDirectory.
 
-Every call goes through one request function: one deadline, deadline-aware retries, no redirects,
-a body cap.
+Every call goes through one request function: one deadline, kept by a watchdog thread,
+deadline-aware retries, no redirects, a body cap.
 """
 
 from __future__ import annotations
 
+import heapq
 import http.cookiejar
+import itertools
 import json
 import logging
 import math
+import os
 import random as random_module
 import re
+import socket
+import threading
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import (
@@ -98,6 +105,171 @@ def unipile_base_url(dsn: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+class _Attempt:
+    """One attempt in flight: the watchdog cuts its connection if it is still running at `cut_at`."""
+
+    __slots__ = ("cut_at", "connection", "handle", "cut", "finished")
+
+    def __init__(self, cut_at: float) -> None:
+        self.cut_at = cut_at
+        self.connection: HTTPConnection | None = None
+        # A duplicate of the connection's socket descriptor, owned by the attempt: shutting it down
+        # ends the TLS handshake and every read alike, and it never outlives the attempt, so the
+        # watchdog can never reach a socket some other call has taken over.
+        self.handle: socket.socket | None = None
+        self.cut = False
+        self.finished = False
+
+
+class _Watchdog:
+    """One thread per process that cuts the connection of every attempt still running at its deadline.
+
+    A socket timeout bounds each read only, and restarts with every byte a server drips; shutting
+    the socket down makes the read blocked on it return at once.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the thread does not survive a fork
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._due_changed = threading.Condition(self._lock)
+        self._due: list[tuple[float, int, _Attempt]] = []
+        self._order = itertools.count()
+        self._wakes_at = math.inf
+        self._thread: threading.Thread | None = None
+        self._current = threading.local()
+
+    def begin(self, seconds: float) -> _Attempt:
+        """Watches the calling thread's next attempt, to be cut `seconds` from now."""
+        attempt = _Attempt(time.monotonic() + seconds)
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="unipile-deadline", daemon=True)
+                self._thread.start()
+            heapq.heappush(self._due, (attempt.cut_at, next(self._order), attempt))
+            if attempt.cut_at < self._wakes_at:  # else the thread wakes in time anyway
+                self._due_changed.notify()
+        self._current.attempt = attempt
+        return attempt
+
+    def end(self, attempt: _Attempt) -> None:
+        self._current.attempt = None
+        with self._lock:
+            attempt.finished = True
+            handle, attempt.handle, attempt.connection = attempt.handle, None, None
+            # Deadlines mostly end in the order they began: dropping the finished ones from the
+            # top keeps the heap small and the thread asleep.
+            while self._due and self._due[0][2].finished:
+                heapq.heappop(self._due)
+        if handle is not None:
+            handle.close()
+
+    def watch(self, connection: HTTPConnection, sock: Any) -> None:
+        """Lets the calling thread's attempt cut `sock`, the socket `connection` is about to use.
+
+        Once per attempt and connection: a connection connects at most once within an attempt.
+        """
+        attempt = getattr(self._current, "attempt", None)
+        if attempt is None or attempt.connection is connection:
+            return
+        try:
+            handle = socket.socket(fileno=os.dup(sock.fileno()))
+        except OSError:
+            return  # closed already: the attempt fails on its own
+        with self._lock:
+            stale, attempt.handle, attempt.connection = attempt.handle, handle, connection
+            if attempt.cut:  # the deadline passed while connecting
+                _shut_down(handle)
+        if stale is not None:
+            stale.close()
+
+    def release(self, connection: HTTPConnection) -> bool:
+        """Takes `connection` from the attempt that used it; True when the watchdog cut it."""
+        attempt = getattr(self._current, "attempt", None)
+        if attempt is None or attempt.connection is not connection:
+            return False
+        with self._lock:
+            handle, attempt.handle, attempt.connection = attempt.handle, None, None
+            cut = attempt.cut
+        if handle is not None:
+            handle.close()
+        return cut
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._due and self._due[0][0] <= now:
+                    attempt = heapq.heappop(self._due)[2]
+                    if not attempt.finished:
+                        attempt.cut = True
+                        if attempt.handle is not None:
+                            _shut_down(attempt.handle)
+                self._wakes_at = self._due[0][0] if self._due else math.inf
+                self._due_changed.wait(self._wakes_at - now if self._due else None)
+
+
+def _shut_down(handle: socket.socket) -> None:
+    try:
+        handle.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the peer closed it already
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """Shows the watchdog each socket it connects or reuses, before any byte is awaited on it."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _WATCHDOG.watch(self, sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:  # connected already: from the pool, or over TLS just now
+            _WATCHDOG.watch(self, self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None and _WATCHDOG.release(conn):
+            conn.close()  # its socket is shut down: never let another call pick it up
+        super()._put_conn(conn)
+
+
+class _WatchedHTTPSConnectionPool(_WatchedHTTPConnectionPool, HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOL_CLASSES = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose connections the watchdog can cut, direct or through an HTTP proxy."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # SOCKS pools bring their own connection classes; through them only socket timeouts apply.
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _WATCHED_POOL_CLASSES
+        return manager
+
+
 class _RetryableFailure(Exception):
     """An attempt failed in a way another attempt may fix; `failure` is raised when none is left."""
 
@@ -109,8 +281,11 @@ class _RetryableFailure(Exception):
 class UnipileLinkedInProvider:
     """Asks Unipile how a profile relates to a connected account's LinkedIn member, and lists accounts.
 
-    `timeout_seconds` bounds the whole call: connecting, every read and every retry. The one gap:
-    a server that drips its status line and headers restarts the read timeout with each byte.
+    `timeout_seconds` bounds the whole call: connecting, every read and every retry. Socket
+    timeouts restart with every byte, so past the deadline the watchdog shuts the attempt's socket
+    down, ending a dripped status line, header or body there. Only name resolution and the TCP
+    handshake are beyond its reach: the system resolver's timeout bounds the first, what remained
+    of the deadline (per address tried) the second.
     """
 
     def __init__(
@@ -142,7 +317,7 @@ class UnipileLinkedInProvider:
         self._random = random
         self._session = requests.Session()
         # No urllib3 Retry: retries are ours, deadline-aware and never on 429.
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+        adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         # Checks for every workspace share this session: no cookie may carry from one to the next.
@@ -218,6 +393,13 @@ class UnipileLinkedInProvider:
 
     def _attempt(self, url: str, params: dict[str, str], deadline: float) -> bytes:
         remaining = self._remaining(deadline)
+        watched = _WATCHDOG.begin(remaining)
+        try:
+            return self._watched_attempt(url, params, deadline, remaining)
+        finally:
+            _WATCHDOG.end(watched)
+
+    def _watched_attempt(self, url: str, params: dict[str, str], deadline: float, remaining: float) -> bytes:
         try:
             response = self._session.get(
                 url,
@@ -228,23 +410,8 @@ class UnipileLinkedInProvider:
                 allow_redirects=False,
                 stream=True,
             )
-        # These exceptions' texts hold the URL, so the profile identifier: details name the class only.
-        except requests.Timeout as exc:
-            raise ProviderFailure(
-                ProviderFailureCode.TIMEOUT, f"no answer before the deadline ({type(exc).__name__})"
-            ) from exc
-        except requests.exceptions.SSLError as exc:
-            raise ProviderFailure(ProviderFailureCode.UNREACHABLE, "TLS with Unipile failed") from exc
-        except requests.ConnectionError as exc:
-            raise _RetryableFailure(
-                ProviderFailure(
-                    ProviderFailureCode.UNREACHABLE, f"cannot connect ({type(exc).__name__})"
-                )
-            ) from exc
         except requests.RequestException as exc:
-            raise ProviderFailure(
-                ProviderFailureCode.ERROR, f"request failed ({type(exc).__name__})"
-            ) from exc
+            raise self._request_failure(exc, deadline) from exc
         with response:
             status = response.status_code
             if status in _RETRYABLE_STATUSES:
@@ -259,27 +426,28 @@ class UnipileLinkedInProvider:
                 )
             return self._read_body(response, deadline)
 
+    def _request_failure(self, exc: requests.RequestException, deadline: float) -> Exception:
+        # These exceptions' texts hold the URL, so the profile identifier: details name the class only.
+        name = type(exc).__name__
+        # Past the deadline the watchdog may have cut the connection: whatever broke, time ran out,
+        # and no retry could be made.
+        if isinstance(exc, requests.Timeout) or self._clock() >= deadline:
+            return ProviderFailure(ProviderFailureCode.TIMEOUT, f"no answer before the deadline ({name})")
+        if isinstance(exc, requests.exceptions.SSLError):
+            return ProviderFailure(ProviderFailureCode.UNREACHABLE, "TLS with Unipile failed")
+        if isinstance(exc, requests.ConnectionError):
+            return _RetryableFailure(ProviderFailure(ProviderFailureCode.UNREACHABLE, f"cannot connect ({name})"))
+        return ProviderFailure(ProviderFailureCode.ERROR, f"request failed ({name})")
+
     def _read_body(self, response: requests.Response, deadline: float) -> bytes:
         """The body, read as it arrives, so that a slow or huge one ends at the deadline or the cap."""
         body = bytearray()
         while True:
-            self._bound_next_read(response, self._remaining(deadline))
+            self._remaining(deadline)
             try:
                 chunk = response.raw.read1(_READ_SIZE, decode_content=True)
-            except urllib3.exceptions.ReadTimeoutError as exc:
-                raise ProviderFailure(
-                    ProviderFailureCode.TIMEOUT, "answer not read before the deadline"
-                ) from exc
-            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as exc:
-                # The transport failed, not Unipile's answer: the same code as failing to connect.
-                raise ProviderFailure(
-                    ProviderFailureCode.UNREACHABLE,
-                    f"connection broke mid-answer ({type(exc).__name__})",
-                ) from exc
             except urllib3.exceptions.HTTPError as exc:
-                raise ProviderFailure(
-                    ProviderFailureCode.ERROR, f"unreadable answer ({type(exc).__name__})"
-                ) from exc
+                raise self._read_failure(exc, deadline) from exc
             if not chunk:
                 return bytes(body)
             body += chunk
@@ -287,6 +455,15 @@ class UnipileLinkedInProvider:
                 raise ProviderFailure(
                     ProviderFailureCode.ERROR, f"answer larger than {self._max_body_bytes} bytes"
                 )
+
+    def _read_failure(self, exc: urllib3.exceptions.HTTPError, deadline: float) -> ProviderFailure:
+        name = type(exc).__name__
+        if isinstance(exc, urllib3.exceptions.ReadTimeoutError) or self._clock() >= deadline:
+            return ProviderFailure(ProviderFailureCode.TIMEOUT, f"answer not read before the deadline ({name})")
+        if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError)):
+            # The transport failed, not Unipile's answer: the same code as failing to connect.
+            return ProviderFailure(ProviderFailureCode.UNREACHABLE, f"connection broke mid-answer ({name})")
+        return ProviderFailure(ProviderFailureCode.ERROR, f"unreadable answer ({name})")
 
     def _error_body(self, response: requests.Response, deadline: float) -> bytes:
         # An error body only refines the status; the status still classifies the answer without it.
@@ -302,14 +479,6 @@ class UnipileLinkedInProvider:
                 ProviderFailureCode.TIMEOUT, f"no complete answer within {self._timeout_seconds} s"
             )
         return remaining
-
-    @staticmethod
-    def _bound_next_read(response: requests.Response, remaining: float) -> None:
-        # requests sets the socket's read timeout once per request; shrinking it before each read
-        # keeps a server that stalls mid-body from holding the call past the deadline.
-        connection = response.raw.connection
-        if connection is not None and connection.sock is not None:
-            connection.sock.settimeout(remaining)
 
 
 def _failure_for_status(status: int, headers: Mapping[str, str], body: bytes) -> ProviderFailure:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 
@@ -134,8 +135,97 @@ def test_a_server_dripping_its_body_is_cut_at_the_deadline(serve, provider_for):
     assert 0.9 <= elapsed < 1.5
 
 
+def test_a_server_dripping_its_status_line_and_headers_is_cut_at_the_deadline(serve, provider_for):
+    # Each byte restarts the socket's read timeout: only the deadline as a whole can end this.
+    def drip_head(server, connection):
+        server.read_request(connection)
+        for byte in response_head(len(PROFILE)):  # about 8 s, so a client ignoring the deadline fails
+            connection.sendall(bytes([byte]))
+            time.sleep(0.1)
+
+    server = serve(drip_head)
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert 0.9 <= elapsed < 1.5
+    assert server.accepted == 1
+
+
+def test_the_deadline_also_holds_through_an_http_proxy(serve, provider_for, monkeypatch):
+    def drip_head(server, connection):
+        server.read_request(connection)
+        for byte in response_head(len(PROFILE)):
+            connection.sendall(bytes([byte]))
+            time.sleep(0.1)
+
+    proxy = serve(drip_head)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    for variable in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+
+    failure, elapsed = timed_failure(provider_for("http://api8.unipile.invalid:13851", timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert elapsed < 1.5
+    assert proxy.requests[0].startswith(b"GET http://api8.unipile.invalid:13851/api/v1/users/")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on Linux dropping SYNs to a full backlog")
+def test_a_slow_connect_leaves_the_answer_only_what_remains_of_the_deadline(provider_for):
+    # The first SYN finds the accept queue full and is dropped; Linux sends it again after 1 s, when
+    # there is room. The answer never comes: the call must end at 1.5 s, not 1 s + a fresh 1.5 s.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    queue_filler = socket.create_connection(("127.0.0.1", port))
+    done = threading.Event()
+
+    def make_room_then_stay_silent():
+        time.sleep(0.3)
+        listener.accept()[0].close()
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            done.wait(5)
+
+    threading.Thread(target=make_room_then_stay_silent, daemon=True).start()
+    try:
+        failure, elapsed = timed_failure(provider_for(f"http://127.0.0.1:{port}", timeout_seconds=1.5))
+    finally:
+        done.set()
+        queue_filler.close()
+        listener.close()
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert elapsed < 2.0
+
+
+def test_a_connection_cut_at_the_deadline_is_not_used_again(serve, provider_for):
+    def stall_first_then_answer(server, connection):
+        first = server.accepted == 1
+        while server.read_request(connection):
+            if first:
+                connection.sendall(response_head(len(PROFILE)) + PROFILE[:10])
+                server.stopped.wait()
+                return
+            connection.sendall(response_head(len(PROFILE)) + PROFILE)
+
+    server = serve(stall_first_then_answer)
+    provider = provider_for(server.url, timeout_seconds=0.5)
+
+    failure, _ = timed_failure(provider)
+    answers = [provider.profile_relationship(ACCOUNT, JANE).network_distance for _ in range(3)]
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert answers == ["FIRST_DEGREE"] * 3
+    assert server.accepted == 2
+
+
 def test_a_server_stalling_after_late_headers_is_cut_at_the_deadline(serve, provider_for):
-    # Without shrinking the read timeout before each read, the stall would last a full second more.
+    # The socket's read timeout is set once per request: alone, it would let the stall last a full
+    # second more.
     def late_head_then_silence(server, connection):
         server.read_request(connection)
         time.sleep(0.6)
