@@ -140,6 +140,7 @@ class GunicornProcess:
             "BIND": f"127.0.0.1:{port}",
             **settings,
         }
+        self._stopped = False
         with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
             self.process = subprocess.Popen(
                 [str(GUNICORN), "--config", "gunicorn.conf.py"],
@@ -164,7 +165,10 @@ class GunicornProcess:
         pytest.fail(f"gunicorn not ready within {START_SECONDS} s:\n{self.stderr()}")
 
     def stop(self) -> None:
-        """SIGTERM to the whole group (master and workers), SIGKILL if it lingers."""
+        """SIGTERM to the whole group (master and workers), SIGKILL if it lingers; once."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.process.poll() is None:
             _signal_group(self.process.pid, signal.SIGTERM)
             try:
