@@ -45,7 +45,8 @@ class UnipileStandIn:
     """Listens on `host`, on a free port; `choose(identifier)` names the behaviour of each lookup.
 
     `lookups` lists the identifiers it was asked about, in order; `accepted` counts connections.
-    `redirect_to` is where the `redirect` behaviour points.
+    `redirect_to` is where the `redirect` behaviour points; `rate_limited` asks to wait
+    `retry_after_seconds`.
     """
 
     def __init__(
@@ -54,9 +55,11 @@ class UnipileStandIn:
         *,
         host: str = "127.0.0.1",
         redirect_to: str = "http://127.0.0.2:9/",
+        retry_after_seconds: int = RETRY_AFTER_SECONDS,
     ) -> None:
         self.choose = choose
         self.redirect_to = redirect_to
+        self.retry_after_seconds = retry_after_seconds
         self.lookups: list[str] = []
         self.accepted = 0
         self._lock = threading.Lock()
@@ -177,7 +180,7 @@ class UnipileStandIn:
             _json_answer(
                 "429 Too Many Requests",
                 {"status": 429, "type": "errors/too_many_requests"},
-                extra=f"Retry-After: {RETRY_AFTER_SECONDS}\r\n",
+                extra=f"Retry-After: {self.retry_after_seconds}\r\n",
             )
         )
         return True
