@@ -14,24 +14,6 @@ import threading
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
-# How each lookup is answered; `choose` picks one of these names from the profile identifier.
-BEHAVIOURS = (
-    "healthy",
-    "slow",
-    "drip",
-    "reset",
-    "hang_up",
-    "redirect",
-    "huge",
-    "nested",
-    "html",
-    "garbage",
-    "unavailable",
-    "server_error",
-    "rate_limited",
-    "rate_limited_no_retry_after",
-    "disconnected",
-)
 PROFILE_PATH = "/api/v1/users/"
 RETRY_AFTER_SECONDS = 30
 HUGE_BODY_BYTES = 50 * 1024 * 1024
@@ -42,7 +24,8 @@ DRIP_INTERVAL_SECONDS = 0.2
 
 
 class UnipileStandIn:
-    """Listens on `host`, on a free port; `choose(identifier)` names the behaviour of each lookup.
+    """Listens on `host`, on a free port; `choose(identifier)` names how each lookup is answered:
+    `healthy`, or one of the faults below (`slow`, `reset`, `rate_limited`, ...: an `_answer_<name>` method).
 
     `lookups` lists the identifiers it was asked about, in order; `accepted` counts connections.
     `redirect_to` is where the `redirect` behaviour points; `rate_limited` asks to wait
