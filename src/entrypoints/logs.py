@@ -21,6 +21,8 @@ _LABELLED_SECRETS = [
     # Header text as written by hand, by requests' dict repr, or as a WSGI environ key.
     re.compile(r"(\b(?:x[-_]api[-_]key|authorization)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+", re.IGNORECASE),
     re.compile(r"((?:password|passwd|pwd|secret|token|api_key)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+", re.IGNORECASE),
+    # The profile identifier in a Unipile lookup's path, as urllib3 logs each request at DEBUG.
+    re.compile(r"(/api/v1/users/)[^\s?#'\"<>]+"),
 ]
 _BARE_SECRETS = [
     # Our API keys: a 12-hex-digit prefix, a dot, then the secret.

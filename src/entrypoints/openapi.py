@@ -109,7 +109,8 @@ def openapi_document() -> dict[str, Any]:
                                 "properties": {
                                     "account_id": {"type": "string", "minLength": 1, "maxLength": 255},
                                     "message": {"enum": [status.value for status in AccountStatus]},
-                                    "account_type": {"type": "string"},
+                                    # Not used; null is read as absent.
+                                    "account_type": {"type": ["string", "null"]},
                                 },
                             }
                         },

@@ -284,6 +284,21 @@ def test_webhook_answers_match(world, document):
         OAS31Validator({"allOf": [schema], "unevaluatedProperties": False}).validate(response.get_json())
 
 
+@pytest.mark.parametrize(
+    "account_type", [{"account_type": "LINKEDIN"}, {"account_type": None}, {}], ids=["text", "null", "absent"]
+)
+def test_an_account_status_body_the_service_accepts_is_one_the_document_accepts(world, document, account_type):
+    from tests.e2e.test_webhooks import SECRET, app_for, post
+
+    path = "/api/v1/webhooks/unipile/account-status/"
+    body = {"AccountStatus": {"account_id": "fFl27we2Rqa0eSbwIKX9hw", "message": "ERROR", **account_type}}
+    response = post(app_for(world, UNIPILE_WEBHOOK_SECRET=SECRET).test_client(), path, body)
+
+    assert response.status_code == 200
+    described = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    OAS31Validator(described).validate(body)
+
+
 def test_probe_answers_match(client, world, document):
     healthy = {path: client.get(path) for path in ("/livez", "/readyz")}
     world.store.ready = lambda: False

@@ -232,6 +232,10 @@ def _error_quoting_secrets(api_key, token):
         ("see https://uk.linkedin.com/in/j%C3%BCrgen?trk=x for details", "j%C3%BCrgen"),
         ("profile www.linkedin.com/in/jane-doe", "jane-doe"),
         ("password='pa55word!'", "pa55word!"),
+        # urllib3's request line at DEBUG, for a Unipile profile lookup.
+        ('http://127.0.0.1:1 "GET /api/v1/users/jane-doe-4a1b2c3?account_id=a&notify=false HTTP/1.1" 200 159',
+         "jane-doe-4a1b2c3"),
+        ("GET /api/v1/users/%C3%B6mer-demir?account_id=a", "%C3%B6mer-demir"),
     ],
 )
 def test_the_redaction_filter_hides_each_shape_of_secret(text, hidden):
