@@ -9,13 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
@@ -25,86 +22,41 @@ from adapters.sql_store import SqlProspectStore, create_engine_for, upgrade_sche
 from domain import services
 from domain.model import AccountStatus, Provider
 from tests.e2e.conftest import JWT_SECRET
+from tests.gunicorn_process import GUNICORN, REPO_ROOT, START_SECONDS, STOP_SECONDS, GunicornProcess
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 PUBLIC = "/api/v1/public/prospects/{}/connection-status/"
 PUBLIC_RULE = "/api/v1/public/prospects/<prospect_id>/connection-status/"
-START_SECONDS = 30
-STOP_SECONDS = 30
 
 
-class Gunicorn:
-    """gunicorn in a subprocess, its stdout and stderr in files the test reads."""
+def terminate(server: GunicornProcess) -> int:
+    """gunicorn's exit code once stopped; a master still running STOP_SECONDS after SIGTERM fails the test."""
+    exit_code = server.stop()
+    if server.lingered:
+        pytest.fail(f"gunicorn did not stop within {STOP_SECONDS} s of SIGTERM")
+    return exit_code
 
-    def __init__(self, tmp_path: Path, port: int, **settings: str) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.stdout_path, self.stderr_path = tmp_path / "gunicorn.out", tmp_path / "gunicorn.err"
-        environment = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "TMPDIR": str(tmp_path),
-            "JWT_SECRET_KEY": JWT_SECRET,
-            "BIND": f"127.0.0.1:{port}",
-            "GUNICORN_THREADS": "2",
-            "LINKEDIN_PROVIDER": "sandbox",
-            **settings,
-        }
-        with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(
-                [str(GUNICORN), "--config", "gunicorn.conf.py"],
-                cwd=REPO_ROOT,
-                env=environment,
-                stdout=stdout,
-                stderr=stderr,
-            )
 
-    def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.stderr()}")
-            try:
-                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or a worker still booting
-            time.sleep(0.1)
-        pytest.fail(f"gunicorn not ready within {START_SECONDS} s:\n{self.stderr()}")
-
-    def terminate(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=STOP_SECONDS)
-            pytest.fail(f"gunicorn did not stop within {STOP_SECONDS} s of SIGTERM")
-
-    def stdout(self) -> str:
-        return self.stdout_path.read_text(errors="replace")
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-    def check_lines(self) -> list[dict]:
-        lines = [json.loads(line) for line in self.stderr().splitlines() if line.startswith("{")]
-        return [line for line in lines if line.get("route") == PUBLIC_RULE]
+def check_lines(server: GunicornProcess) -> list[dict]:
+    """The JSON log lines of connection-status checks."""
+    lines = [json.loads(line) for line in server.stderr().splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("route") == PUBLIC_RULE]
 
 
 @pytest.fixture
-def start_gunicorn(tmp_path, unused_tcp_port):
-    servers: list[Gunicorn] = []
+def start_gunicorn(tmp_path):
+    servers: list[GunicornProcess] = []
 
-    def start(**settings: str) -> Gunicorn:
-        server = Gunicorn(tmp_path, unused_tcp_port, **settings)
+    def start(**settings: str) -> GunicornProcess:
+        server = GunicornProcess(
+            tmp_path,
+            {"JWT_SECRET_KEY": JWT_SECRET, "GUNICORN_THREADS": "2", "LINKEDIN_PROVIDER": "sandbox", **settings},
+        )
         servers.append(server)
         return server
 
     yield start
     for server in servers:
-        server.terminate()
+        terminate(server)
 
 
 def seed(database_url: str) -> tuple[str, int]:
@@ -162,10 +114,10 @@ def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_g
         assert response.status_code == 200, response.text
         assert response.json()["is_connected"] is True
         answered += 1
-        if answered % 10 == 0 and len({line["pid"] for line in server.check_lines()}) >= 2:
+        if answered % 10 == 0 and len({line["pid"] for line in check_lines(server)}) >= 2:
             break
 
-    assert len({line["pid"] for line in server.check_lines()}) == 2, "both workers answered checks"
+    assert len({line["pid"] for line in check_lines(server)}) == 2, "both workers answered checks"
     for _ in range(3):  # whichever worker answers the scrape, it reports both workers' numbers
         samples = {
             (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -178,10 +130,10 @@ def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_g
 
     metrics_directory = tmp_path / f"connection-status-metrics-{server.process.pid}"
     assert metrics_directory.is_dir()
-    assert server.terminate() == 0
+    assert terminate(server) == 0
     assert not metrics_directory.exists()
     assert key not in server.stdout() + server.stderr()
-    assert f"request_id={server.check_lines()[0]['request_id']}" in server.stdout()
+    assert f"request_id={check_lines(server)[0]['request_id']}" in server.stdout()
 
 
 class SlowUnipile:
@@ -238,7 +190,7 @@ def test_sigterm_lets_a_check_in_flight_finish(start_gunicorn, sqlite_migrated_t
 
     client.start()
     assert unipile.received.wait(timeout=15), "the check reached the provider"
-    exit_code = server.terminate()
+    exit_code = terminate(server)
     client.join(timeout=20)
     unipile.close()
 

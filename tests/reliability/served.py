@@ -1,23 +1,9 @@
-"""The service as production runs it (gunicorn with gunicorn.conf.py on loopback), and a workspace to call it with.
-
-gunicorn runs in its own process group, so that stopping it stops its workers too, whatever state
-they are in; every wait is bounded.
-"""
+"""A workspace to call the served service with (tests/gunicorn_process.py serves it), and its secrets."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import pytest
-import requests
 
 from adapters.sandbox import SandboxLinkedInProvider
 from adapters.sql_store import SqlProspectStore, create_engine_for
@@ -27,18 +13,8 @@ from entrypoints.app import create_app
 from entrypoints.auth import access_token_for
 from entrypoints.bootstrap import Services
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 PUBLIC = "/api/v1/public/prospects/{}/connection-status/"
 IN_APP = "/api/v1/prospects/{}/connection-status/"
-START_SECONDS = 30
-STOP_SECONDS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -123,75 +99,6 @@ def seed_workspace(
         slugs=dict(slugs),
         extra_api_keys=extra,
     )
-
-
-class GunicornProcess:
-    """`gunicorn --config gunicorn.conf.py` on a free 127.0.0.1 port, its stdout and stderr in files."""
-
-    def __init__(self, directory: Path, settings: dict[str, str]) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.stdout_path, self.stderr_path = directory / "gunicorn.out", directory / "gunicorn.err"
-        environment = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(directory),
-            "TMPDIR": str(directory),
-            "BIND": f"127.0.0.1:{port}",
-            **settings,
-        }
-        self._stopped = False
-        with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(
-                [str(GUNICORN), "--config", "gunicorn.conf.py"],
-                cwd=REPO_ROOT,
-                env=environment,
-                stdout=stdout,
-                stderr=stderr,
-                start_new_session=True,
-            )
-
-    def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.stderr()}")
-            try:
-                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or a worker still booting
-            time.sleep(0.1)
-        pytest.fail(f"gunicorn not ready within {START_SECONDS} s:\n{self.stderr()}")
-
-    def stop(self) -> None:
-        """SIGTERM to the whole group (master and workers), SIGKILL if it lingers; once."""
-        if self._stopped:
-            return
-        self._stopped = True
-        if self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
-        # Workers left behind by a master that died are in the same group.
-        _signal_group(self.process.pid, signal.SIGKILL)
-        if self.process.poll() is None:
-            self.process.wait(timeout=STOP_SECONDS)
-
-    def stdout(self) -> str:
-        return self.stdout_path.read_text(errors="replace")
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-
-def _signal_group(group: int, signal_number: int) -> None:
-    try:
-        os.killpg(group, signal_number)
-    except ProcessLookupError:
-        pass
 
 
 def assert_no_secret_in(logged: str, secrets_to_hide: list[str]) -> None:

@@ -27,14 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from adapters.sql_store import POSTGRES_MAX_OVERFLOW, upgrade_schema
-from tests.reliability.served import (
-    IN_APP,
-    PUBLIC,
-    Credentials,
-    GunicornProcess,
-    assert_no_secret_in,
-    seed_workspace,
-)
+from tests.gunicorn_process import GunicornProcess
+from tests.reliability.served import IN_APP, PUBLIC, Credentials, assert_no_secret_in, seed_workspace
 from tests.reliability.unipile_stand_in import UnipileStandIn
 
 pytestmark = [pytest.mark.reliability, pytest.mark.postgres]

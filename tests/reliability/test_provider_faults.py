@@ -18,14 +18,8 @@ import pytest
 import requests
 
 from entrypoints.errors import PROVIDER_FAILED
-from tests.reliability.served import (
-    IN_APP,
-    PUBLIC,
-    Credentials,
-    GunicornProcess,
-    assert_no_secret_in,
-    seed_workspace,
-)
+from tests.gunicorn_process import GunicornProcess
+from tests.reliability.served import IN_APP, PUBLIC, Credentials, assert_no_secret_in, seed_workspace
 from tests.reliability.unipile_stand_in import RETRY_AFTER_SECONDS, UnipileStandIn
 
 pytestmark = pytest.mark.reliability
