@@ -14,7 +14,7 @@ from domain.account_lifecycle import sync_workspace_accounts
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import AccountStatus, Provider, ProviderAccount
 from tests.fakes import FakeProspectStore
-from tests.integration.test_unipile_adapter import API_KEY, BASE_URL, FakeClock, error_body
+from tests.integration.conftest import API_KEY, BASE_URL, error_body
 
 ACCOUNTS_URL = f"{BASE_URL}/api/v1/accounts"
 
@@ -39,23 +39,9 @@ def page(*items: dict, cursor: str | None = None) -> dict:
 
 
 @pytest.fixture
-def unipile():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def directory(clock):
-    adapter = UnipileLinkedInProvider(
-        BASE_URL, API_KEY, timeout_seconds=10.0, sleep=clock.sleep, clock=clock, random=lambda: 0.5
-    )
-    yield adapter
-    adapter.close()
+def directory(provider):
+    """The adapter in its other role: the directory of the workspace's Unipile accounts."""
+    return provider
 
 
 def serve_pages(unipile, pages: dict[str | None, dict], on_call=None) -> None:

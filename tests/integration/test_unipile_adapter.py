@@ -17,30 +17,18 @@ import responses
 from adapters.unipile import UnipileLinkedInProvider, unipile_base_url
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import (
-    AccountStatus,
-    ConnectedAccount,
     Invitation,
     InvitationStatus,
     InvitationType,
     ProfileRelationship,
-    Provider,
 )
 from domain.profile_url import LinkedInApi, ProfileIdentifier, profile_identifier
+from tests.integration.conftest import ACCOUNT, API_KEY, BASE_URL, JANE, error_body
 
 SENT, RECEIVED = InvitationType.SENT, InvitationType.RECEIVED
 PENDING, IGNORED = InvitationStatus.PENDING, InvitationStatus.IGNORED
 WITHDRAWN = InvitationStatus.WITHDRAWN
 
-BASE_URL = "https://api8.unipile.com:13851"
-API_KEY = "unipile-secret-key-0123456789"
-ACCOUNT = ConnectedAccount(
-    id=7,
-    workspace_id=1,
-    provider=Provider.LINKEDIN,
-    provider_account_id="t5XY4yQzR9WVrlNFyzPMhw",
-    status=AccountStatus.OK,
-)
-JANE = ProfileIdentifier("jane-doe-4a1b2c3")
 JANE_URL = f"{BASE_URL}/api/v1/users/jane-doe-4a1b2c3"
 ANY_USER_URL = re.compile(re.escape(BASE_URL) + r"/api/v1/users/.*")
 
@@ -63,41 +51,6 @@ FIRST_DEGREE_PROFILE = {
 }
 
 
-class FakeClock:
-    """A monotonic clock that only moves when the code under test sleeps or a test advances it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def unipile():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def provider(clock):
-    adapter = UnipileLinkedInProvider(
-        BASE_URL, API_KEY, timeout_seconds=10.0, sleep=clock.sleep, clock=clock, random=lambda: 0.5
-    )
-    yield adapter
-    adapter.close()
-
-
 def profile_with(**fields) -> dict:
     return {**FIRST_DEGREE_PROFILE, **fields}
 
@@ -105,10 +58,6 @@ def profile_with(**fields) -> dict:
 def profile_of_size(size: int) -> str:
     unpadded = json.dumps(profile_with(padding=""))
     return json.dumps(profile_with(padding="x" * (size - len(unpadded))))
-
-
-def error_body(status: int, error_type: str) -> dict:
-    return {"status": status, "type": error_type, "title": "Title", "detail": "Detail."}
 
 
 def failure_of(provider: UnipileLinkedInProvider) -> ProviderFailure:

@@ -17,18 +17,9 @@ import pytest
 
 from adapters.unipile import UnipileLinkedInProvider
 from domain.errors import ProviderFailure, ProviderFailureCode
-from domain.model import AccountStatus, ConnectedAccount, Provider
 from domain.profile_url import ProfileIdentifier
+from tests.integration.conftest import ACCOUNT, API_KEY, JANE
 
-API_KEY = "unipile-secret-key-0123456789"
-ACCOUNT = ConnectedAccount(
-    id=7,
-    workspace_id=1,
-    provider=Provider.LINKEDIN,
-    provider_account_id="acc-1",
-    status=AccountStatus.OK,
-)
-JANE = ProfileIdentifier("jane-doe-4a1b2c3")
 PROFILE = json.dumps(
     {"object": "UserProfile", "provider": "LINKEDIN", "network_distance": "FIRST_DEGREE"}
 ).encode()
@@ -306,7 +297,7 @@ def test_sequential_calls_share_one_connection_and_encode_the_path_once(serve, p
     assert server.accepted == 1
     assert len(server.requests) == 5
     assert server.requests[-1].split(b"\r\n")[0] == (
-        b"GET /api/v1/users/%C3%B6mer-halis-demir-7a9b79169?account_id=acc-1&notify=false HTTP/1.1"
+        b"GET /api/v1/users/%C3%B6mer-halis-demir-7a9b79169?account_id=t5XY4yQzR9WVrlNFyzPMhw&notify=false HTTP/1.1"
     )
 
 

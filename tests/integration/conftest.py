@@ -1,0 +1,65 @@
+"""What the Unipile adapter tests share: one connected account, its key, and the adapter over recorded HTTP.
+
+The adapter gets a clock that moves only when it sleeps or a test advances it, and a fixed jitter,
+so retries and deadlines are exact.
+"""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from adapters.unipile import UnipileLinkedInProvider
+from domain.model import AccountStatus, ConnectedAccount, Provider
+from domain.profile_url import ProfileIdentifier
+
+BASE_URL = "https://api8.unipile.com:13851"
+API_KEY = "unipile-secret-key-0123456789"
+ACCOUNT = ConnectedAccount(
+    id=7,
+    workspace_id=1,
+    provider=Provider.LINKEDIN,
+    provider_account_id="t5XY4yQzR9WVrlNFyzPMhw",
+    status=AccountStatus.OK,
+)
+JANE = ProfileIdentifier("jane-doe-4a1b2c3")
+
+
+class FakeMonotonicClock:
+    """A monotonic clock that only moves when the code under test sleeps or a test advances it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def error_body(status: int, error_type: str) -> dict:
+    """An error answer in the shape Unipile documents."""
+    return {"status": status, "type": error_type, "title": "Title", "detail": "Detail."}
+
+
+@pytest.fixture
+def unipile():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def clock() -> FakeMonotonicClock:
+    return FakeMonotonicClock()
+
+
+@pytest.fixture
+def provider(clock):
+    adapter = UnipileLinkedInProvider(
+        BASE_URL, API_KEY, timeout_seconds=10.0, sleep=clock.sleep, clock=clock, random=lambda: 0.5
+    )
+    yield adapter
+    adapter.close()
