@@ -68,17 +68,20 @@ def test_revoking_again_keeps_the_time_of_the_first_revocation(engine):
     assert revoked_at.replace(tzinfo=None) == LONG_AGO.replace(tzinfo=None)
 
 
+def write_past_the_store(engine: sa.Engine, account_id: int, **columns: str) -> None:
+    """Sets an account row's columns as a later release could, to values this one does not know."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(connected_accounts).where(connected_accounts.c.id == account_id).values(**columns)
+        )
+
+
 def test_an_account_status_this_release_does_not_know_makes_the_account_unusable(engine):
     store = SqlProspectStore(engine)
     workspace = store.add_workspace("Acme")
     account = store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
     prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.update(connected_accounts)
-            .where(connected_accounts.c.id == account.id)
-            .values(status="SOME_NEW_STATUS")
-        )
+    write_past_the_store(engine, account.id, status="SOME_NEW_STATUS")
 
     (stored,) = store.check_context(prospect.id).accounts
 
@@ -91,12 +94,7 @@ def test_an_account_of_a_provider_this_release_does_not_know_is_left_out(engine)
     unknown = store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
     known = store.add_account(workspace.id, Provider.LINKEDIN, "acc-2", AccountStatus.OK)
     prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.update(connected_accounts)
-            .where(connected_accounts.c.id == unknown.id)
-            .values(provider="SOME_NEW_PROVIDER")
-        )
+    write_past_the_store(engine, unknown.id, provider="SOME_NEW_PROVIDER")
 
     assert store.check_context(prospect.id).accounts == (known,)
     assert store.set_account_status(unknown.id, AccountStatus.STOPPED) is None

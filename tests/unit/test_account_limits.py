@@ -51,6 +51,14 @@ def limited(inner, clock, *, budget=None, throttle=None):
     )
 
 
+def fail_one_lookup(provider, inner, failure: ProviderFailure) -> None:
+    """The next lookup fails with `failure`, which reaches the caller; the ones after succeed again."""
+    inner.fail_with(failure)
+    with pytest.raises(ProviderFailure):
+        provider.profile_relationship(ACCOUNT, JANE)
+    inner.fail_with(None)
+
+
 def test_without_a_budget_every_lookup_reaches_the_provider(inner, clock):
     provider = limited(inner, clock)
 
@@ -99,21 +107,14 @@ def test_each_account_has_its_own_budget(inner, clock):
 
 def test_failed_lookups_spend_the_budget_too(inner, clock):
     provider = limited(inner, clock, budget=1)
-    inner.fail_with(ProviderFailure(ProviderFailureCode.TIMEOUT))
-    with pytest.raises(ProviderFailure):
-        provider.profile_relationship(ACCOUNT, JANE)
-
-    inner.failure = None
+    fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.TIMEOUT))
     with pytest.raises(DailyLookupBudgetExhausted):
         provider.profile_relationship(ACCOUNT, JANE)
 
 
 def test_after_a_429_the_account_is_left_alone_for_the_retry_after(inner, clock):
     provider = limited(inner, clock)
-    inner.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=120))
-    with pytest.raises(ProviderFailure):
-        provider.profile_relationship(ACCOUNT, JANE)
-    inner.failure = None
+    fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=120))
 
     clock.advance(100)
     with pytest.raises(AccountCoolingDown) as refused:
@@ -129,10 +130,7 @@ def test_after_a_429_the_account_is_left_alone_for_the_retry_after(inner, clock)
 
 def test_a_429_without_retry_after_pauses_the_account_for_a_minute(inner, clock):
     provider = limited(inner, clock)
-    inner.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED))
-    with pytest.raises(ProviderFailure):
-        provider.profile_relationship(ACCOUNT, JANE)
-    inner.failure = None
+    fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.RATE_LIMITED))
 
     with pytest.raises(AccountCoolingDown) as refused:
         provider.profile_relationship(ACCOUNT, JANE)
@@ -144,10 +142,7 @@ def test_a_429_without_retry_after_pauses_the_account_for_a_minute(inner, clock)
 
 def test_a_cooling_account_does_not_pause_the_others(inner, clock):
     provider = limited(inner, clock)
-    inner.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=300))
-    with pytest.raises(ProviderFailure):
-        provider.profile_relationship(ACCOUNT, JANE)
-    inner.failure = None
+    fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=300))
 
     assert provider.profile_relationship(OTHER_ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
     with pytest.raises(AccountCoolingDown):
@@ -156,10 +151,7 @@ def test_a_cooling_account_does_not_pause_the_others(inner, clock):
 
 def test_refusals_while_cooling_down_spend_no_budget(inner, clock):
     provider = limited(inner, clock, budget=2)
-    inner.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=10))
-    with pytest.raises(ProviderFailure):
-        provider.profile_relationship(ACCOUNT, JANE)
-    inner.failure = None
+    fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=10))
     for _ in range(5):
         with pytest.raises(AccountCoolingDown):
             provider.profile_relationship(ACCOUNT, JANE)
@@ -171,10 +163,7 @@ def test_refusals_while_cooling_down_spend_no_budget(inner, clock):
 @pytest.mark.parametrize("code", [code for code in ProviderFailureCode if code is not ProviderFailureCode.RATE_LIMITED])
 def test_other_failures_pause_nothing(inner, clock, code):
     provider = limited(inner, clock)
-    inner.fail_with(ProviderFailure(code, retry_after=120))
-    with pytest.raises(ProviderFailure):
-        provider.profile_relationship(ACCOUNT, JANE)
-    inner.failure = None
+    fail_one_lookup(provider, inner, ProviderFailure(code, retry_after=120))
 
     assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
 
