@@ -539,17 +539,23 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-def _relationship_from(body: bytes) -> ProfileRelationship:
+def _document_of(body: bytes, object_type: str) -> dict[str, Any]:
+    """The JSON object of the `object` type Unipile was asked for; anything else is a provider error."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise ProviderFailure(
             ProviderFailureCode.ERROR, f"Unipile answered unparsable JSON ({type(exc).__name__})"
         ) from exc
-    if not isinstance(document, dict) or document.get("object") != "UserProfile":
+    if not isinstance(document, dict) or document.get("object") != object_type:
         raise ProviderFailure(
-            ProviderFailureCode.ERROR, "Unipile answered something other than a UserProfile"
+            ProviderFailureCode.ERROR, f"Unipile answered something other than a {object_type}"
         )
+    return document
+
+
+def _relationship_from(body: bytes) -> ProfileRelationship:
+    document = _document_of(body, "UserProfile")
     if document.get("provider", "LINKEDIN") != "LINKEDIN":
         raise ProviderFailure(
             ProviderFailureCode.ERROR, "Unipile answered a profile from another network"
@@ -568,14 +574,7 @@ def _relationship_from(body: bytes) -> ProfileRelationship:
 
 def _account_page_from(body: bytes) -> tuple[list[ProviderAccount], str | None]:
     """One page of the account list and the cursor of the next, None on the last page."""
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise ProviderFailure(
-            ProviderFailureCode.ERROR, f"Unipile answered unparsable JSON ({type(exc).__name__})"
-        ) from exc
-    if not isinstance(document, dict) or document.get("object") != "AccountList":
-        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered something other than an AccountList")
+    document = _document_of(body, "AccountList")
     items, cursor = document.get("items"), document.get("cursor")
     # An empty cursor is refused rather than read as the end: a page missed would mark accounts DELETED.
     if not isinstance(items, list) or not (cursor is None or (isinstance(cursor, str) and cursor)):
