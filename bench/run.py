@@ -125,6 +125,14 @@ class Server:
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
         return [int(pid) for pid in children]
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU the workers have used so far."""
+        ticks = 0
+        for pid in self.worker_pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
 
 @contextmanager
 def gunicorn(app: str, *, env: dict[str, str], workers: int, threads: int, logs: Path,
@@ -283,6 +291,7 @@ def ratio_figure(item: str, measure: str, value: float, minimum: float | None = 
 class Round:
     result: LoadResult
     spread: list[int]  # connections held by each worker, sampled mid-round
+    cpu_ms_per_request: float  # CPU the workers used, per request answered
 
 
 def alternate(servers: dict[str, tuple[Server, list[Target]]], *, rounds: int, seconds: float,
@@ -291,15 +300,18 @@ def alternate(servers: dict[str, tuple[Server, list[Target]]], *, rounds: int, s
     results: dict[str, list[Round]] = {name: [] for name in servers}
     for round_number in range(1, rounds + 1):
         for name, (server, targets) in servers.items():
+            cpu_before = server.cpu_seconds()
             with ThreadPoolExecutor(max_workers=1) as pool:
                 running = pool.submit(load.drive, server.port, targets, connections=connections,
                                       seconds=seconds, generator=generator)
                 time.sleep(min(2.0, seconds / 2))
                 spread = connections_per_worker(server)
                 result = running.result()
-            results[name].append(Round(result, spread))
+            cpu_ms = 1000 * (server.cpu_seconds() - cpu_before) / max(result.requests, 1)
+            results[name].append(Round(result, spread, cpu_ms))
             progress(f"  round {round_number} {name}: {result.rps:.0f} rps, p50 {result.p50_ms:.1f} ms, "
                      f"p99 {result.p99_ms:.1f} ms, {result.errors} errors of {result.requests}; "
+                     f"{cpu_ms:.2f} ms worker CPU per request; "
                      f"connections per worker {'/'.join(map(str, spread))}")
     return results
 
@@ -314,6 +326,10 @@ def median_rps(rounds: list[Round]) -> float:
 
 def describe_rounds(rounds: list[Round]) -> str:
     return "/".join(f"{each.result.rps:.0f}" for each in rounds)
+
+
+def median_cpu(rounds: list[Round]) -> float:
+    return statistics.median(each.cpu_ms_per_request for each in rounds)
 
 
 def describe_spread(rounds: list[Round]) -> str:
@@ -391,7 +407,9 @@ def measure_overhead(args: argparse.Namespace, logs: Path, database_url: str, jw
         extra_ok=errors == 0,
         detail=f"service {service:.0f} rps ({describe_rounds(results['service'])}), floor {floor:.0f} rps "
                f"({describe_rounds(results['floor'])}); medians of {args.rounds} x {args.seconds:g} s; "
-               f"{errors} errors; service connections per worker {describe_spread(results['service'])}",
+               f"worker CPU per request: service {median_cpu(results['service']):.2f} ms, floor "
+               f"{median_cpu(results['floor']):.2f} ms; {errors} errors; service connections per worker "
+               f"{describe_spread(results['service'])}",
     )]
 
 
@@ -414,6 +432,7 @@ def measure_concurrency(args: argparse.Namespace, logs: Path, database_url: str,
             detail=f"{name} {rps:.0f} rps of {ideal:.0f} ideal ({describe_rounds(rounds)}); worst round p99 "
                    f"{p99:.1f} ms (target ≤ {args.latency_ms * 1.25:g} ms), p50 "
                    f"{statistics.median(each.result.p50_ms for each in rounds):.1f} ms; {errors} errors; "
+                   f"{median_cpu(rounds):.2f} ms worker CPU per request; "
                    f"connections per worker {describe_spread(rounds)}",
         ))
     return figures
