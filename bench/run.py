@@ -304,9 +304,13 @@ def alternate(servers: dict[str, tuple[Server, list[Target]]], *, rounds: int, s
             with ThreadPoolExecutor(max_workers=1) as pool:
                 running = pool.submit(load.drive, server.port, targets, connections=connections,
                                       seconds=seconds, generator=generator)
-                time.sleep(min(2.0, seconds / 2))
-                spread = connections_per_worker(server)
-                result = running.result()
+                try:
+                    time.sleep(min(2.0, seconds / 2))
+                    spread = connections_per_worker(server)
+                    result = running.result()
+                except BaseException:
+                    load.stop_all()  # or leaving the pool would wait for the load to end
+                    raise
             cpu_ms = 1000 * (server.cpu_seconds() - cpu_before) / max(result.requests, 1)
             results[name].append(Round(result, spread, cpu_ms))
             progress(f"  round {round_number} {name}: {result.rps:.0f} rps, p50 {result.p50_ms:.1f} ms, "
@@ -666,8 +670,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=16, help="gthread threads per worker")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--latency-ms", type=float, default=100, help="stand-in latency for concurrency")
-    parser.add_argument("--seconds", type=float, default=8, help="length of one measured round")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per compared pair")
+    parser.add_argument("--seconds", type=float, default=6, help="length of one measured round")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per compared pair")
     parser.add_argument("--warmup-seconds", type=float, default=2)
     parser.add_argument("--small-workspaces", type=int, default=10)
     parser.add_argument("--small-prospects", type=int, default=1000)
@@ -675,7 +679,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--growth-prospects", type=int, default=1_000_000)
     parser.add_argument("--memory-checks", type=int, default=100_000, help="RSS compared after N/10 and N")
     parser.add_argument("--memory-warmup", type=int, default=5_000, help="checks before the first reading")
-    parser.add_argument("--memory-seconds", type=float, default=300, help="time limit of each memory leg")
+    parser.add_argument("--memory-seconds", type=float, default=420, help="time limit of each memory leg")
     parser.add_argument("--load-generator", dest="generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
