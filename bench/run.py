@@ -679,7 +679,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--growth-prospects", type=int, default=1_000_000)
     parser.add_argument("--memory-checks", type=int, default=100_000, help="RSS compared after N/10 and N")
     parser.add_argument("--memory-warmup", type=int, default=2_000, help="checks before the first reading")
-    parser.add_argument("--memory-seconds", type=float, default=420, help="time limit of each memory leg")
+    parser.add_argument("--memory-seconds", type=float, default=600, help="time limit of each memory leg")
     parser.add_argument("--load-generator", dest="generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
