@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test clean
+.PHONY: install run serve test bench clean
 
 install: $(STAMP)
 
@@ -23,8 +23,16 @@ serve: install
 	exec $(BIN)/gunicorn --config gunicorn.conf.py
 
 test: install
-	$(BIN)/ruff check src tests wsgi.py
+	$(BIN)/ruff check src tests bench wsgi.py
 	$(BIN)/python -m pytest
+
+# Figures, not pass/fail (docs/benchmarks.md). wrk is installed when missing and we are root;
+# otherwise bench/load.py's Python load generator is used. Options: make bench BENCH_ARGS="--help".
+bench: install
+	@command -v wrk > /dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk > /dev/null 2>&1 \
+		|| (apt-get update -qq > /dev/null && apt-get install -y -qq wrk > /dev/null) \
+		|| echo "wrk could not be installed: using the Python load generator"
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -26,11 +26,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     create_engine,
     event,
     func,
     insert,
     literal,
+    literal_column,
     select,
     update,
 )
@@ -144,8 +146,28 @@ prospects = Table(
 
 # A row whose provider this release does not know (written by a newer release or by hand) cannot be
 # represented as a ConnectedAccount; the store leaves it out rather than fail every check of its
-# workspace. It could never run a LinkedIn check anyway.
-_HAS_KNOWN_PROVIDER = connected_accounts.c.provider.in_([provider.value for provider in Provider])
+# workspace. It could never run a LinkedIn check anyway. The known providers go into the SQL as
+# constants (enum values, capital letters only): a list of bound values would be re-rendered into
+# the statement on every execution.
+_HAS_KNOWN_PROVIDER = connected_accounts.c.provider.in_(
+    [literal_column(f"'{provider.value}'") for provider in Provider]
+)
+
+# The lookups every check makes, built once: building a statement and its cache key anew on every
+# check cost as much CPU as running it (bench/RESULTS.md).
+_API_KEY_BY_PREFIX = select(api_keys).where(api_keys.c.prefix == bindparam("prefix"))
+_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+_CHECK_CONTEXT = (
+    select(prospects, connected_accounts)
+    .select_from(
+        prospects.outerjoin(
+            connected_accounts,
+            and_(connected_accounts.c.workspace_id == prospects.c.workspace_id, _HAS_KNOWN_PROVIDER),
+        )
+    )
+    .where(prospects.c.id == bindparam("prospect_id"))
+    .order_by(connected_accounts.c.id)
+)
 
 
 class SqlProspectStore:
@@ -153,6 +175,9 @@ class SqlProspectStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # Each lookup is one statement, consistent on its own: in autocommit it costs one round
+        # trip, where a transaction would add a BEGIN and a ROLLBACK (bench/RESULTS.md).
+        self._lookups = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def ready(self) -> bool:
         try:
@@ -168,7 +193,8 @@ class SqlProspectStore:
     def _connection(self, *, write: bool = False) -> Iterator[Connection]:
         """A connection (in a transaction when writing); a database that cannot be reached is StoreUnavailable."""
         try:
-            with self._engine.begin() if write else self._engine.connect() as connection:
+            # Reads are single SELECTs, consistent on their own: autocommit spares a BEGIN and a ROLLBACK.
+            with self._engine.begin() if write else self._lookups.connect() as connection:
                 yield connection
         except (OperationalError, PoolTimeoutError) as exc:
             # The class only: driver messages can name hosts, users and databases.
@@ -178,17 +204,11 @@ class SqlProspectStore:
     def check_context(self, prospect_id: int) -> CheckContext | None:
         if not _is_storable_id(prospect_id):
             return None
-        accounts_of_workspace = and_(
-            connected_accounts.c.workspace_id == prospects.c.workspace_id, _HAS_KNOWN_PROVIDER
-        )
-        statement = (
-            select(prospects, connected_accounts)
-            .select_from(prospects.outerjoin(connected_accounts, accounts_of_workspace))
-            .where(prospects.c.id == prospect_id)
-            .order_by(connected_accounts.c.id)
-        )
         with self._connection() as connection:
-            rows = [row._mapping for row in connection.execute(statement)]
+            rows = [
+                row._mapping
+                for row in connection.execute(_CHECK_CONTEXT, {"prospect_id": prospect_id})
+            ]
         if not rows:
             return None
         return CheckContext(
@@ -201,16 +221,15 @@ class SqlProspectStore:
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
         if not _is_storable_text(prefix):
             return None
-        statement = select(api_keys).where(api_keys.c.prefix == prefix)
         with self._connection() as connection:
-            row = connection.execute(statement).one_or_none()
+            row = connection.execute(_API_KEY_BY_PREFIX, {"prefix": prefix}).one_or_none()
         return None if row is None else _api_key_from(row._mapping)
 
     def user(self, user_id: int) -> User | None:
         if not _is_storable_id(user_id):
             return None
         with self._connection() as connection:
-            row = connection.execute(select(users).where(users.c.id == user_id)).one_or_none()
+            row = connection.execute(_USER_BY_ID, {"user_id": user_id}).one_or_none()
         return None if row is None else _user_from(row._mapping)
 
     def workspace(self, workspace_id: int) -> Workspace | None:
