@@ -129,3 +129,19 @@ def test_unusable_unipile_key_is_named(api_key, tmp_path):
     }
     with pytest.raises(ConfigurationError, match="UNIPILE_API_KEY"):
         create_app(config)
+
+
+@pytest.mark.parametrize(
+    "environment, pool_size",
+    [({}, 8), ({"GUNICORN_THREADS": "12"}, 12), ({"GUNICORN_THREADS": "12", "DATABASE_POOL_SIZE": "5"}, 5)],
+    ids=["default", "follows-threads", "set-on-purpose"],
+)
+def test_the_postgresql_pool_is_sized_to_the_worker_threads(monkeypatch, environment, pool_size):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(
+        {"JWT_SECRET_KEY": JWT_SECRET, "LINKEDIN_PROVIDER": "sandbox",
+         "DATABASE_URL": "postgresql://app@127.0.0.1:5432/app"}  # no connection is opened
+    )
+    engine = app.extensions["services"].store._engine
+    assert (engine.pool.size(), engine.pool.timeout(), engine.dialect.name) == (pool_size, 5, "postgresql")
