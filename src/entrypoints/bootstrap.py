@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from adapters.memory_throttle import InMemoryAccountThrottle
-from adapters.redis_throttle import REDIS_TIMEOUT_SECONDS, RedisAccountThrottle, redis_client
+from adapters.redis_throttle import RedisAccountThrottle, redis_client
 from adapters.sandbox import SandboxLinkedInProvider
 from adapters.sql_store import (
     SqlProspectStore,
@@ -82,17 +82,6 @@ def build_account_throttle(config: Mapping[str, object]) -> AccountThrottle:
             redis_client(str(redis_url)), key_prefix=f"{config['REDIS_KEY_PREFIX']}:accounts"
         )
     return InMemoryAccountThrottle()
-
-
-def rate_limit_storage(config: Mapping[str, object]) -> tuple[str, dict[str, Any]]:
-    """Flask-Limiter's storage: Redis, shared by every worker, when REDIS_URL is set; else this process's memory."""
-    redis_url = config.get("REDIS_URL")
-    if not redis_url:
-        return "memory://", {}
-    return str(redis_url), {
-        "socket_timeout": REDIS_TIMEOUT_SECONDS,
-        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-    }
 
 
 def upgrade_database(config: Mapping[str, object]) -> None:

@@ -10,7 +10,7 @@ from domain.services import check_connection_status
 from entrypoints.auth import workspace_from_api_key, workspace_from_token
 from entrypoints.bootstrap import Services
 from entrypoints.observability import note
-from entrypoints.rate_limits import check_rate_limit
+from entrypoints.rate_limits import spend_rate_limit
 
 blueprint = Blueprint("connection_status", __name__)
 
@@ -33,14 +33,14 @@ def _check(workspace_id: int, raw_prospect_id: str) -> Response:
     prospect_id = positive_id(raw_prospect_id) or 0
     note(workspace_id=workspace_id, prospect_id=prospect_id or None)
     services = _services()
-    with check_rate_limit():
-        status = check_connection_status(
-            workspace_id=workspace_id,
-            prospect_id=prospect_id,
-            requested_account=request.args.get("account_id"),
-            store=services.store,
-            provider=services.provider,
-        )
+    spend_rate_limit()
+    status = check_connection_status(
+        workspace_id=workspace_id,
+        prospect_id=prospect_id,
+        requested_account=request.args.get("account_id"),
+        store=services.store,
+        provider=services.provider,
+    )
     return jsonify(_serialise(status))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify
-from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
@@ -79,6 +78,10 @@ def domain_error_response(error: DomainError) -> Response:
     if isinstance(error, DailyLookupBudgetExhausted):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+class RateLimitExceeded(Exception):
+    """The caller is past API_RATE_LIMIT; the 429 carries Retry-After and the X-RateLimit-* headers."""
 
 
 def rate_limit_response(_error: RateLimitExceeded) -> Response:

@@ -1,24 +1,104 @@
 """Per-caller request limits on the check routes, keyed by who authenticated and never by IP.
 
-The limit is entered inside the view, after authentication: a request without valid credentials
+The limit is spent inside the view, after authentication: a request without valid credentials
 gets its 401 and spends nothing, and one caller cannot spend another's allowance from behind the
-same proxy or NAT.
+same proxy or NAT. Windows are fixed and aligned to the clock (a `50/minute` window starts on the
+minute), so a count is one Redis round trip and `X-RateLimit-Reset` needs none.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol
 
 from flask import Flask, Response, current_app, g
-from flask_limiter import Limiter, RouteLimit
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 
-from entrypoints.bootstrap import ConfigurationError, rate_limit_storage
-from entrypoints.errors import RATE_LIMIT_EXCEEDED
+from adapters.redis_throttle import redis_client
+from adapters.request_counters import InMemoryRequestCounter, RedisRequestCounter, RequestCounterUnavailable
+from entrypoints.bootstrap import ConfigurationError
+from entrypoints.errors import RateLimitExceeded
 
 log = logging.getLogger(__name__)
+
+# While Redis is unreachable each worker counts in its own memory, and tries Redis again this often.
+REDIS_RETRY_SECONDS = 5.0
+
+
+class RequestCounter(Protocol):
+    def count(self, key: str, window_ends_at: float) -> int:
+        """Adds one to `key`'s count in the window ending at `window_ends_at`; returns the new count."""
+        ...
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """Where a caller stands against one limit after this request."""
+
+    limit: int
+    remaining: int
+    reset_at: int
+    breached: bool
+
+
+class RequestLimiter:
+    """Counts each caller's requests against every configured limit, in Redis when there is one.
+
+    With Redis down, checks are still answered and still limited: each worker counts in its own
+    memory until Redis answers again.
+    """
+
+    def __init__(
+        self,
+        rate: str,
+        *,
+        key_prefix: str,
+        shared: RequestCounter | None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._items: list[RateLimitItem] = parse_many(rate)
+        self._key_prefix = key_prefix
+        self._shared = shared
+        self._local = InMemoryRequestCounter(clock)
+        self._clock = clock
+        self._monotonic = monotonic
+        self._shared_down_until = 0.0
+
+    def spend(self, caller: str) -> LimitState:
+        """One request of `caller`'s allowance: the state to report, breached if any limit is."""
+        now = self._clock()
+        states = []
+        for item in self._items:
+            window = item.get_expiry()
+            starts_at = now - now % window
+            key = f"{self._key_prefix}:{caller}:{item.amount}/{window}s:{int(starts_at)}"
+            total = self._count(key, starts_at + window)
+            states.append(
+                LimitState(item.amount, max(0, item.amount - total), int(starts_at + window), total > item.amount)
+            )
+        breached = [state for state in states if state.breached]
+        if breached:
+            # Retrying is useful only once every exceeded window has ended.
+            return max(breached, key=lambda state: state.reset_at)
+        return min(states, key=lambda state: (state.remaining, state.reset_at))
+
+    def _count(self, key: str, window_ends_at: float) -> int:
+        if self._shared is not None and self._monotonic() >= self._shared_down_until:
+            try:
+                total = self._shared.count(key, window_ends_at)
+            except RequestCounterUnavailable as exc:
+                if not self._shared_down_until:
+                    log.warning("Request limits counted in this worker's memory: Redis unavailable (%s)", exc)
+                self._shared_down_until = self._monotonic() + REDIS_RETRY_SECONDS
+            else:
+                if self._shared_down_until:
+                    log.warning("Request limits counted in Redis again")
+                    self._shared_down_until = 0.0
+                return total
+        return self._local.count(key, window_ends_at)
 
 
 def validate_rate_limit(config: Mapping[str, Any]) -> None:
@@ -32,39 +112,23 @@ def validate_rate_limit(config: Mapping[str, Any]) -> None:
 
 def init_rate_limits(app: Flask) -> None:
     config = app.config
-    storage_uri, storage_options = rate_limit_storage(config)
-    limiter = Limiter(
-        key_func=_caller,
-        storage_uri=storage_uri,
-        storage_options=storage_options,
+    redis_url = config.get("REDIS_URL")
+    app.extensions["request_limiter"] = RequestLimiter(
+        str(config["API_RATE_LIMIT"]),
         key_prefix=f"{config['REDIS_KEY_PREFIX']}:requests",
-        # Its own headers put a Retry-After on every limited response, a 200 or a provider's 502
-        # included; ours below say when to retry only on the 429 that asks for it.
-        headers_enabled=False,
-        # With Redis down, each worker limits on its own until Redis is back: never a 500.
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-    )
-    limiter.init_app(app)
-    app.extensions["check_rate_limit"] = limiter.limit(
-        str(config["API_RATE_LIMIT"]), key_func=_caller, error_message=RATE_LIMIT_EXCEEDED
+        shared=RedisRequestCounter(redis_client(str(redis_url))) if redis_url else None,
     )
 
     @app.after_request
     def add_rate_limit_headers(response: Response) -> Response:
-        current = limiter.current_limit
-        if current is None:
+        state: LimitState | None = g.get("rate_limit_state")
+        if state is None:
             return response
-        try:
-            reset_at, remaining = current.reset_at, current.remaining
-        except limiter.storage.base_exceptions as exc:
-            log.warning("Rate limit headers left out: storage unavailable (%s)", type(exc).__name__)
-            return response
-        response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
-        response.headers["X-RateLimit-Remaining"] = str(remaining)
-        response.headers["X-RateLimit-Reset"] = str(reset_at)
-        if current.breached:
-            response.headers["Retry-After"] = str(max(1, reset_at - int(time.time())))
+        response.headers["X-RateLimit-Limit"] = str(state.limit)
+        response.headers["X-RateLimit-Remaining"] = str(state.remaining)
+        response.headers["X-RateLimit-Reset"] = str(state.reset_at)
+        if state.breached:
+            response.headers["Retry-After"] = str(max(1, state.reset_at - int(time.time())))
         return response
 
 
@@ -73,10 +137,10 @@ def identify_caller(caller: str) -> None:
     g.rate_limit_caller = caller
 
 
-def check_rate_limit() -> RouteLimit:
-    """`with check_rate_limit():` spends one request of the caller's allowance or raises RateLimitExceeded."""
-    return current_app.extensions["check_rate_limit"]
-
-
-def _caller() -> str:
-    return g.get("rate_limit_caller", "")
+def spend_rate_limit() -> None:
+    """Spends one request of the identified caller's allowance; raises RateLimitExceeded past it."""
+    limiter: RequestLimiter = current_app.extensions["request_limiter"]
+    state = limiter.spend(g.rate_limit_caller)
+    g.rate_limit_state = state
+    if state.breached:
+        raise RateLimitExceeded()

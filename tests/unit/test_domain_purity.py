@@ -6,7 +6,7 @@ from pathlib import Path
 import domain
 
 FORBIDDEN_ROOTS = {"flask", "flask_jwt_extended", "werkzeug", "sqlalchemy", "alembic", "requests",
-                   "urllib3", "psycopg", "redis", "prometheus_client", "flask_limiter", "gunicorn",
+                   "urllib3", "psycopg", "redis", "prometheus_client", "limits", "gunicorn",
                    "adapters", "entrypoints", "os", "src"}
 
 

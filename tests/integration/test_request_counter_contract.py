@@ -1,0 +1,78 @@
+"""The request counters behind API_RATE_LIMIT: in memory and in Redis, with the same behaviour."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from adapters.redis_throttle import redis_client
+from adapters.request_counters import InMemoryRequestCounter, RedisRequestCounter, RequestCounterUnavailable
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def counter_and_prefix(request):
+    if request.param == "memory":
+        return InMemoryRequestCounter(), "memory"
+    client = redis_client(request.getfixturevalue("redis_server_url"))
+    return RedisRequestCounter(client), request.getfixturevalue("redis_key_prefix")
+
+
+def test_each_key_counts_on_its_own(counter_and_prefix):
+    counter, prefix = counter_and_prefix
+    ends_at = time.time() + 60
+
+    assert [counter.count(f"{prefix}:a", ends_at) for _ in range(3)] == [1, 2, 3]
+    assert counter.count(f"{prefix}:b", ends_at) == 1
+
+
+def test_concurrent_requests_are_each_counted_once(counter_and_prefix):
+    counter, prefix = counter_and_prefix
+    ends_at = time.time() + 60
+    totals: list[int] = []
+    lock = threading.Lock()
+
+    def count_ten() -> None:
+        for _ in range(10):
+            total = counter.count(f"{prefix}:shared", ends_at)
+            with lock:
+                totals.append(total)
+
+    threads = [threading.Thread(target=count_ten) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(totals) == list(range(1, 81))
+
+
+def test_an_ended_window_starts_again_from_one(counter_and_prefix):
+    counter, prefix = counter_and_prefix
+    counter.count(f"{prefix}:short", time.time() + 1)
+    counter.count(f"{prefix}:short", time.time() + 1)
+
+    time.sleep(2.1)
+
+    assert counter.count(f"{prefix}:short", time.time() + 1) == 1
+
+
+@pytest.mark.redis
+def test_redis_forgets_a_window_soon_after_it_ends(redis_server_url, redis_key_prefix):
+    client = redis_client(redis_server_url)
+    key = f"{redis_key_prefix}:ttl"
+
+    RedisRequestCounter(client).count(key, time.time() + 30)
+
+    assert 0 < client.ttl(key) <= 31
+
+
+def test_an_unreachable_redis_is_reported_as_unavailable(unused_tcp_port):
+    counter = RedisRequestCounter(redis_client(f"redis://127.0.0.1:{unused_tcp_port}/0"))
+
+    with pytest.raises(RequestCounterUnavailable) as raised:
+        counter.count("any", time.time() + 60)
+
+    assert isinstance(raised.value.__cause__, redis.RedisError)
