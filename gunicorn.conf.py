@@ -21,8 +21,9 @@ except serving.ServerConfigurationError as error:
 wsgi_app = "wsgi:app"
 bind = _settings.bind
 workers = _settings.workers
-# Threads > 1 make these gthread workers: a check waits on the provider, not on the CPU.
-worker_class = "gthread"
+# gthread workers (a check waits on the provider, not on the CPU), each holding no more
+# connections than it has threads, so that connections spread evenly over the workers.
+worker_class = "entrypoints.workers.ThreadBoundWorker"
 threads = _settings.threads
 timeout = _settings.timeout
 graceful_timeout = _settings.graceful_timeout

@@ -198,3 +198,88 @@ def test_sigterm_lets_a_check_in_flight_finish(start_gunicorn, sqlite_migrated_t
     assert [answer.status_code for answer in answers] == [200]
     assert answers[0].json()["is_connected"] is True
     assert "Handling signal: term" in server.stderr()
+
+
+def keep_alive_checks(url: str, key: str, count: int, answers: list, lock: threading.Lock) -> None:
+    """`count` checks, one after another, over one keep-alive session."""
+    with requests.Session() as session:
+        for _ in range(count):
+            response = session.get(url, headers={"X-API-Key": key}, timeout=20)
+            with lock:
+                answers.append(response.status_code)
+
+
+def test_each_worker_holds_no_more_connections_than_it_has_threads(start_gunicorn, pg_database_factory):
+    database_url = pg_database_factory()
+    upgrade_schema(database_url)
+    key, prospect_id = seed(database_url)
+    unipile = SlowUnipile(delay=0.3)
+    server = start_gunicorn(
+        DATABASE_URL=database_url,
+        WEB_CONCURRENCY="2",
+        LINKEDIN_PROVIDER="unipile",
+        UNIPILE_DSN=unipile.url,
+        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
+        UNIPILE_TIMEOUT_SECONDS="5",
+    )
+    server.wait_until_ready()
+    answers: list[int] = []
+    lock = threading.Lock()
+    # As many keep-alive clients as the two workers have threads together (2 x 2).
+    clients = [
+        threading.Thread(target=keep_alive_checks, args=(server.url + PUBLIC.format(prospect_id), key, 3, answers, lock))
+        for _ in range(4)
+    ]
+
+    started = time.monotonic()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(timeout=30)
+    elapsed = time.monotonic() - started
+    unipile.close()
+
+    assert answers == [200] * 12
+    checks_per_worker = sorted(
+        sum(1 for line in check_lines(server) if line["pid"] == pid) for pid in {line["pid"] for line in check_lines(server)}
+    )
+    # Two connections each: no check waited for a thread in one worker while the other had one free.
+    assert checks_per_worker == [6, 6]
+    assert elapsed < 3 * 0.3 * 2
+
+
+def test_a_full_worker_makes_room_for_a_client_waiting_to_connect(start_gunicorn, sqlite_migrated_template, tmp_path):
+    database = tmp_path / "app.db"
+    shutil.copyfile(sqlite_migrated_template, database)
+    key, prospect_id = seed(f"sqlite:///{database}")
+    unipile = SlowUnipile(delay=0.1)
+    server = start_gunicorn(
+        DATABASE_URL=f"sqlite:///{database}",
+        WEB_CONCURRENCY="1",
+        LINKEDIN_PROVIDER="unipile",
+        UNIPILE_DSN=unipile.url,
+        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
+        UNIPILE_TIMEOUT_SECONDS="5",
+        API_RATE_LIMIT="1000/minute",
+    )
+    server.wait_until_ready()
+    url = server.url + PUBLIC.format(prospect_id)
+    lock = threading.Lock()
+    # Two busy keep-alive clients fill the worker's two threads and connections.
+    busy_answers: list[int] = []
+    busy = [threading.Thread(target=keep_alive_checks, args=(url, key, 25, busy_answers, lock)) for _ in range(2)]
+    for client in busy:
+        client.start()
+    time.sleep(0.5)
+
+    started = time.monotonic()
+    late = requests.get(url, headers={"X-API-Key": key}, timeout=10)
+    waited = time.monotonic() - started
+    for client in busy:
+        client.join(timeout=30)
+    unipile.close()
+
+    assert late.status_code == 200
+    # A few answers' time, not until a busy client stops.
+    assert waited < 1.5
+    assert busy_answers == [200] * 50

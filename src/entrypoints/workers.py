@@ -1,0 +1,44 @@
+"""The gunicorn worker `make serve` runs: gthread, holding no more connections than it has threads."""
+
+from __future__ import annotations
+
+import select
+from typing import Any
+
+from gunicorn.workers.gthread import ThreadWorker
+
+
+class ThreadBoundWorker(ThreadWorker):
+    """A gthread worker that holds at most as many connections as it has threads.
+
+    Plain gthread lets a worker accept up to `worker_connections` (1000), and a keep-alive
+    connection stays with whichever worker accepted it. With 32 clients and two 16-thread workers,
+    splits such as 28/4 were common: requests queued for a thread in one worker while the other's
+    threads sat idle, and p99 reached three times the provider's latency (docs/benchmarks.md).
+    Bounded by its threads, a full worker leaves new connections in the listen backlog for a worker
+    with room. So that a client waiting there is not starved by busy keep-alive connections, a full
+    worker closes each connection after its answer while a new one waits.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.worker_connections = self.cfg.threads
+
+    # ThreadWorker reads this before each answer: below the number of idle keep-alive connections,
+    # the answer closes its connection.
+    @property
+    def max_keepalived(self) -> int:
+        if self.nr_conns >= self.worker_connections and self._a_connection_is_waiting():
+            return 0
+        return self.worker_connections
+
+    @max_keepalived.setter
+    def max_keepalived(self, _value: int) -> None:
+        pass  # ThreadWorker.__init__ sets it from worker_connections; here it is derived
+
+    def _a_connection_is_waiting(self) -> bool:
+        try:
+            readable, _, _ = select.select(self.sockets, [], [], 0)
+        except (OSError, ValueError):
+            return False  # listeners closing: the worker is stopping
+        return bool(readable)
