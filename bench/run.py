@@ -442,9 +442,9 @@ class DatabaseWork:
     """What one request asks of PostgreSQL, counted in-process three ways.
 
     statements: SQLAlchemy's before_cursor_execute (what the code runs); checkouts: pool
-    checkouts, each preceded by pool_pre_ping's ping; round trips: messages that wait for the
-    server (a simple Query, or the Sync closing an extended-protocol exchange), read from
-    libpq's own protocol trace, so BEGIN, ROLLBACK and pings are counted too.
+    checkouts; round trips: messages that wait for the server (a simple Query, or the Sync
+    closing an extended-protocol exchange), read from libpq's own protocol trace, so a BEGIN, a
+    ROLLBACK or a connection ping would be counted too.
     """
 
     def __init__(self, trace_file) -> None:
@@ -529,7 +529,7 @@ def measure_queries(args: argparse.Namespace, database_url: str, jwt_secret: str
             figures.append(Figure(
                 "3 queries", f"SQL statements per check, {route} route", f"{most}", "≤ 2", most <= 2,
                 f"max over {len(counts)} checks of distinct prospects; pool checkouts per check "
-                f"{max(c[2] for c in counts)} (each pinged first); round trips to PostgreSQL per check "
+                f"{max(c[2] for c in counts)}; round trips to PostgreSQL per check "
                 f"{statistics.median(c[3] for c in counts):g} (median; max {max(c[3] for c in counts)})",
             ))
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -36,9 +36,16 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, MappingResult, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.sql import Executable
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, StoreUnavailable, UnknownWorkspace
 from domain.model import (
@@ -54,6 +61,8 @@ from domain.model import (
 )
 
 logger = logging.getLogger(__name__)
+
+_Fetched = TypeVar("_Fetched")
 
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
 
@@ -181,34 +190,79 @@ class SqlProspectStore:
 
     def ready(self) -> bool:
         try:
-            with self._engine.connect() as connection:
-                connection.execute(select(literal(1))).one()
+            self._fetch(select(literal(1)), {}, MappingResult.one)
         except SQLAlchemyError as exc:
             # The class only: driver messages can name hosts, users and databases.
             logger.warning("Database not ready (%s)", type(exc).__name__)
             return False
         return True
 
-    @contextmanager
-    def _connection(self, *, write: bool = False) -> Iterator[Connection]:
-        """A connection (in a transaction when writing); a database that cannot be reached is StoreUnavailable."""
+    def _read(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any],
+        fetch: Callable[[MappingResult], _Fetched],
+    ) -> _Fetched:
+        """What fetch takes from one SELECT's rows; a database that cannot be reached is StoreUnavailable."""
         try:
-            # Reads are single SELECTs, consistent on their own: autocommit spares a BEGIN and a ROLLBACK.
-            with self._engine.begin() if write else self._lookups.connect() as connection:
+            return self._fetch(statement, parameters, fetch)
+        except (OperationalError, PoolTimeoutError) as exc:
+            _log_unavailable(exc)
+            raise StoreUnavailable() from exc
+
+    def _fetch(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any],
+        fetch: Callable[[MappingResult], _Fetched],
+    ) -> _Fetched:
+        """Runs one SELECT, and once more on a new connection if its pooled one was found closed.
+
+        Connections are not pinged before use, which would cost a round trip per lookup. A dead one
+        (database restarted, proxy idle timeout) fails its first statement; SQLAlchemy then also
+        discards the pool's older connections. A lone SELECT in autocommit changes nothing, so
+        running it again is safe. A failure to connect is not retried: it would only double the
+        wait on a database that does not answer.
+        """
+        try:
+            return self._fetch_once(statement, parameters, fetch)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # The class only: driver messages can name hosts, users and databases.
+            logger.warning(
+                "Database connection was closed; reading again on a new one (%s)", type(exc).__name__
+            )
+        return self._fetch_once(statement, parameters, fetch)
+
+    def _fetch_once(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any],
+        fetch: Callable[[MappingResult], _Fetched],
+    ) -> _Fetched:
+        # Reads are single SELECTs, consistent on their own: autocommit spares a BEGIN and a ROLLBACK.
+        with self._lookups.connect() as connection:
+            return fetch(connection.execute(statement, parameters).mappings())
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A connection in a transaction; a database that cannot be reached is StoreUnavailable.
+
+        Never retried: a write whose COMMIT was lost with its connection may have been applied.
+        A write that finds its pooled connection closed fails, and the next one gets a new one.
+        """
+        try:
+            with self._engine.begin() as connection:
                 yield connection
         except (OperationalError, PoolTimeoutError) as exc:
-            # The class only: driver messages can name hosts, users and databases.
-            logger.warning("Database unavailable (%s)", type(exc).__name__)
+            _log_unavailable(exc)
             raise StoreUnavailable() from exc
 
     def check_context(self, prospect_id: int) -> CheckContext | None:
         if not _is_storable_id(prospect_id):
             return None
-        with self._connection() as connection:
-            rows = [
-                row._mapping
-                for row in connection.execute(_CHECK_CONTEXT, {"prospect_id": prospect_id})
-            ]
+        rows = self._read(_CHECK_CONTEXT, {"prospect_id": prospect_id}, MappingResult.all)
         if not rows:
             return None
         return CheckContext(
@@ -221,24 +275,21 @@ class SqlProspectStore:
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
         if not _is_storable_text(prefix):
             return None
-        with self._connection() as connection:
-            row = connection.execute(_API_KEY_BY_PREFIX, {"prefix": prefix}).one_or_none()
-        return None if row is None else _api_key_from(row._mapping)
+        row = self._read(_API_KEY_BY_PREFIX, {"prefix": prefix}, MappingResult.one_or_none)
+        return None if row is None else _api_key_from(row)
 
     def user(self, user_id: int) -> User | None:
         if not _is_storable_id(user_id):
             return None
-        with self._connection() as connection:
-            row = connection.execute(_USER_BY_ID, {"user_id": user_id}).one_or_none()
-        return None if row is None else _user_from(row._mapping)
+        row = self._read(_USER_BY_ID, {"user_id": user_id}, MappingResult.one_or_none)
+        return None if row is None else _user_from(row)
 
     def workspace(self, workspace_id: int) -> Workspace | None:
         if not _is_storable_id(workspace_id):
             return None
         statement = select(workspaces).where(workspaces.c.id == workspace_id)
-        with self._connection() as connection:
-            row = connection.execute(statement).one_or_none()
-        return None if row is None else Workspace(id=row.id, name=row.name)
+        row = self._read(statement, {}, MappingResult.one_or_none)
+        return None if row is None else Workspace(id=row[workspaces.c.id], name=row[workspaces.c.name])
 
     def accounts_of_workspace(self, workspace_id: int) -> tuple[ConnectedAccount, ...]:
         if not _is_storable_id(workspace_id):
@@ -254,7 +305,7 @@ class SqlProspectStore:
 
     def add_workspace(self, name: str) -> Workspace:
         statement = insert(workspaces).values(name=name).returning(workspaces)
-        with self._connection(write=True) as connection:
+        with self._transaction() as connection:
             row = connection.execute(statement).one()
         return Workspace(id=row.id, name=row.name)
 
@@ -276,7 +327,7 @@ class SqlProspectStore:
             .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now()))
             .returning(api_keys)
         )
-        with self._connection(write=True) as connection:
+        with self._transaction() as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else _api_key_from(row._mapping)
 
@@ -316,7 +367,7 @@ class SqlProspectStore:
             .values(status=status.value, updated_at=func.now())
             .returning(connected_accounts)
         )
-        with self._connection(write=True) as connection:
+        with self._transaction() as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else _account_from(row._mapping)
 
@@ -332,8 +383,7 @@ class SqlProspectStore:
             .where(condition, _HAS_KNOWN_PROVIDER)
             .order_by(connected_accounts.c.id)
         )
-        with self._connection() as connection:
-            return tuple(_account_from(row._mapping) for row in connection.execute(statement))
+        return tuple(_account_from(row) for row in self._read(statement, {}, MappingResult.all))
 
     def _insert_for_workspace(
         self, table: Table, workspace_id: int, **values: Any
@@ -354,11 +404,16 @@ class SqlProspectStore:
             .from_select(["workspace_id", *values], source)
             .returning(table)
         )
-        with self._connection(write=True) as connection:
+        with self._transaction() as connection:
             row = connection.execute(statement).one_or_none()
         if row is None:
             raise UnknownWorkspace()
         return row._mapping
+
+
+def _log_unavailable(exc: Exception) -> None:
+    # The class only: driver messages can name hosts, users and databases.
+    logger.warning("Database unavailable (%s)", type(exc).__name__)
 
 
 def _is_storable_id(value: int) -> bool:
@@ -428,9 +483,9 @@ def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if url.get_backend_name() == "postgresql":
+        # No pool_pre_ping: reads replace a dead connection themselves (SqlProspectStore._fetch).
         return create_engine(
             url,
-            pool_pre_ping=True,
             pool_size=pool_size,
             max_overflow=POSTGRES_MAX_OVERFLOW,
             pool_timeout=POSTGRES_POOL_TIMEOUT_SECONDS,

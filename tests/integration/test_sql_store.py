@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from adapters.sql_store import (
     SqlProspectStore,
@@ -13,6 +16,7 @@ from adapters.sql_store import (
     connected_accounts,
     create_engine_for,
     users,
+    workspaces,
 )
 from domain.errors import StoreUnavailable
 from domain.model import AccountStatus, Provider
@@ -161,3 +165,109 @@ def test_a_database_that_cannot_be_reached_is_unavailable_not_an_error(call):
     with pytest.raises(StoreUnavailable):
         call(store)
     assert store.ready() is False
+
+
+POOLED_CONNECTIONS = 4
+
+
+@pytest.fixture
+def pg_named_engine(pg_engine, pg_migrated_database_url):
+    """An engine on the emptied test database whose connections carry an application_name of their own."""
+    name = f"store-{uuid.uuid4().hex[:12]}"
+    url = make_url(pg_migrated_database_url).update_query_dict({"application_name": name})
+    engine = create_engine_for(url.render_as_string(hide_password=False), pool_size=POOLED_CONNECTIONS)
+    yield engine, name
+    engine.dispose()
+
+
+def fill_the_pool(engine: sa.Engine) -> None:
+    connections = [engine.connect() for _ in range(POOLED_CONNECTIONS)]
+    for connection in connections:
+        connection.close()
+    assert engine.pool.checkedin() == POOLED_CONNECTIONS
+
+
+def kill_backends(admin_engine: sa.Engine, application_name: str) -> None:
+    """Ends every server process of application_name, as a database restart or a failover would."""
+    backends = sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+    with admin_engine.connect() as connection:
+        killed = connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"
+            ),
+            {"name": application_name},
+        ).scalars().all()
+        assert killed == [True] * POOLED_CONNECTIONS
+        deadline = time.monotonic() + 5
+        while connection.execute(backends, {"name": application_name}).first() is not None:
+            assert time.monotonic() < deadline, "the killed backends did not end"
+            time.sleep(0.02)
+
+
+def retries_logged(caplog) -> int:
+    return sum("reading again on a new one" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("first", ["check-context", "api-key", "user", "ready"])
+def test_lookups_answer_after_the_database_closed_every_pooled_connection(
+    pg_named_engine, pg_admin_engine, caplog, first
+):
+    engine, application_name = pg_named_engine
+    store = SqlProspectStore(engine)
+    workspace = store.add_workspace("Acme")
+    account = store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
+    key = store.add_api_key(workspace.id, None, "a1b2c3d4e5f6", "hash")
+    user = store.add_user(workspace.id, "ada@example.com")
+    lookups = {
+        "check-context": lambda: store.check_context(prospect.id).accounts == (account,),
+        "api-key": lambda: store.api_key_by_prefix(key.prefix) == key,
+        "user": lambda: store.user(user.id) == user,
+        "ready": store.ready,
+    }
+    fill_the_pool(engine)
+    kill_backends(pg_admin_engine, application_name)
+
+    assert lookups[first]()
+    # Every lookup from here on takes another of the pool's connections, all killed: each must be new.
+    assert all(lookup() for _ in range(POOLED_CONNECTIONS) for lookup in lookups.values())
+    assert retries_logged(caplog) == 1
+
+
+@pytest.mark.postgres
+def test_a_write_on_a_closed_connection_fails_once_and_is_not_applied(
+    pg_named_engine, pg_admin_engine, caplog
+):
+    engine, application_name = pg_named_engine
+    store = SqlProspectStore(engine)
+    fill_the_pool(engine)
+    kill_backends(pg_admin_engine, application_name)
+
+    # Not retried: a write whose COMMIT was lost with its connection may have been applied.
+    with pytest.raises(StoreUnavailable):
+        store.add_workspace("Lost")
+    written = store.add_workspace("Acme")
+
+    assert store.workspace(written.id) == written
+    with engine.connect() as connection:
+        names = connection.execute(sa.select(workspaces.c.name)).scalars().all()
+    assert names == ["Acme"]
+    # The failed write renewed the whole pool: no read after it met a closed connection.
+    assert retries_logged(caplog) == 0
+
+
+def test_a_lookup_on_a_database_that_does_not_answer_tries_to_connect_once(unused_tcp_port):
+    engine = create_engine_for(f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/test", pool_size=1)
+    attempts: list[object] = []
+    sa.event.listen(engine, "do_connect", lambda *args: attempts.append(args))
+    store = SqlProspectStore(engine)
+    started = time.monotonic()
+
+    with pytest.raises(StoreUnavailable):
+        store.check_context(1)
+
+    # One attempt: a database that does not answer at all costs one connect timeout, not two.
+    assert len(attempts) == 1
+    assert time.monotonic() - started < 1
+    engine.dispose()
