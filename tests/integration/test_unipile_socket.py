@@ -7,8 +7,11 @@ TCP connection, so each test starts a tiny server on 127.0.0.1 that misbehaves i
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -103,6 +106,24 @@ def provider_for():
         provider.close()
 
 
+@pytest.fixture
+def environment(monkeypatch):
+    """The process environment with no proxy or CA bundle settings, for a test to set its own."""
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.delenv(variable.lower(), raising=False)
+    return monkeypatch
+
+
+def answer_profile(server, connection):
+    server.read_request(connection)
+    connection.sendall(response_head(len(PROFILE)) + PROFILE)
+
+
+def request_line(request: bytes) -> bytes:
+    return request.split(b"\r\n")[0]
+
+
 def timed_failure(provider: UnipileLinkedInProvider) -> tuple[ProviderFailure, float]:
     started = time.monotonic()
     with pytest.raises(ProviderFailure) as raised:
@@ -143,7 +164,7 @@ def test_a_server_dripping_its_status_line_and_headers_is_cut_at_the_deadline(se
     assert server.accepted == 1
 
 
-def test_the_deadline_also_holds_through_an_http_proxy(serve, provider_for, monkeypatch):
+def test_the_deadline_also_holds_through_an_http_proxy(serve, provider_for, environment):
     def drip_head(server, connection):
         server.read_request(connection)
         for byte in response_head(len(PROFILE)):
@@ -151,15 +172,104 @@ def test_the_deadline_also_holds_through_an_http_proxy(serve, provider_for, monk
             time.sleep(0.1)
 
     proxy = serve(drip_head)
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    for variable in ("NO_PROXY", "no_proxy", "http_proxy"):
-        monkeypatch.delenv(variable, raising=False)
+    environment.setenv("HTTP_PROXY", proxy.url)
 
     failure, elapsed = timed_failure(provider_for("http://api8.unipile.invalid:13851", timeout_seconds=1.0))
 
     assert failure.code is ProviderFailureCode.TIMEOUT
     assert elapsed < 1.5
     assert proxy.requests[0].startswith(b"GET http://api8.unipile.invalid:13851/api/v1/users/")
+
+
+# --- the environment: proxy and CA bundle are read once, when the provider is built ----------------
+
+UNRESOLVABLE_UNIPILE = "http://api8.unipile.invalid:13851"
+
+
+def test_a_proxy_named_at_start_carries_every_lookup_even_once_unset(serve, provider_for, environment):
+    proxy = serve(answer_profile)
+    environment.setenv("HTTP_PROXY", proxy.url)
+    provider = provider_for(UNRESOLVABLE_UNIPILE)
+    environment.delenv("HTTP_PROXY")
+
+    relationship = provider.profile_relationship(ACCOUNT, JANE)
+
+    assert relationship.network_distance == "FIRST_DEGREE"
+    assert request_line(proxy.requests[0]).startswith(
+        b"GET http://api8.unipile.invalid:13851/api/v1/users/jane-doe-4a1b2c3?"
+    )
+
+
+def test_no_proxy_naming_the_unipile_host_sends_lookups_direct(serve, provider_for, environment):
+    proxy, unipile = serve(answer_profile), serve(answer_profile)
+    environment.setenv("HTTP_PROXY", proxy.url)
+    environment.setenv("NO_PROXY", "example.com,127.0.0.1")
+
+    provider_for(unipile.url).profile_relationship(ACCOUNT, JANE)
+
+    assert request_line(unipile.requests[0]).startswith(b"GET /api/v1/users/jane-doe-4a1b2c3?")
+    assert proxy.accepted == 0
+
+
+def test_a_proxy_named_after_start_is_not_used(serve, provider_for, environment):
+    proxy, unipile = serve(answer_profile), serve(answer_profile)
+    provider = provider_for(unipile.url)
+    environment.setenv("HTTP_PROXY", proxy.url)
+
+    provider.profile_relationship(ACCOUNT, JANE)
+
+    assert len(unipile.requests) == 1
+    assert proxy.accepted == 0
+
+
+@pytest.fixture(scope="module")
+def self_signed_certificate(tmp_path_factory):
+    """A certificate for 127.0.0.1 that no system CA bundle trusts, and its key."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    directory = tmp_path_factory.mktemp("tls")
+    certificate, key = directory / "unipile.pem", directory / "unipile.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True, timeout=30,
+    )
+    return certificate, key
+
+
+@pytest.fixture
+def tls_unipile(serve, self_signed_certificate):
+    """A Unipile stand-in answering a profile over TLS with the self-signed certificate: its https URL."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed_certificate)
+
+    def answer_profile_over_tls(server, connection):
+        with context.wrap_socket(connection, server_side=True) as tls:
+            answer_profile(server, tls)
+
+    return serve(answer_profile_over_tls).url.replace("http://", "https://")
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_ca_bundle_named_at_start_is_trusted_even_once_unset(
+    variable, tls_unipile, self_signed_certificate, provider_for, environment
+):
+    environment.setenv(variable, str(self_signed_certificate[0]))
+    provider = provider_for(tls_unipile)
+    environment.delenv(variable)
+
+    assert provider.profile_relationship(ACCOUNT, JANE).network_distance == "FIRST_DEGREE"
+
+
+def test_a_ca_bundle_named_after_start_is_not_used(tls_unipile, self_signed_certificate, provider_for, environment):
+    provider = provider_for(tls_unipile)
+    environment.setenv("REQUESTS_CA_BUNDLE", str(self_signed_certificate[0]))
+
+    failure, _ = timed_failure(provider)
+
+    assert failure.code is ProviderFailureCode.UNREACHABLE
+    assert "TLS" in str(failure)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="relies on Linux dropping SYNs to a full backlog")
@@ -260,10 +370,6 @@ def test_a_refused_connection_is_unreachable_after_the_retries(provider_for):
 
 
 def test_a_redirect_is_not_followed_and_the_api_key_stays_home(serve, provider_for):
-    def answer_profile(server, connection):
-        server.read_request(connection)
-        connection.sendall(response_head(len(PROFILE)) + PROFILE)
-
     elsewhere = serve(answer_profile)
 
     def redirect(server, connection):
