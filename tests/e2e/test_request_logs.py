@@ -8,6 +8,8 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain import services
 from domain.errors import ProviderFailure, ProviderFailureCode
@@ -271,3 +273,18 @@ def test_known_secrets_are_hidden_wherever_they_appear():
     assert record.getMessage() == "value=abcLITERALxyz!"
     RedactingFilter(["abcLITERALxyz"]).filter(record)
     assert record.getMessage() == "value=[REDACTED]!"
+
+
+_FRAGMENTS = [
+    "GET", "/api/v1/public/prospects/<prospect_id>/connection-status/", "ok", " ", "'", "=", ":", "@",
+    "postgresql://app:pw@db/app", "Bearer abc.def", "X-API-Key: k", "x_api_key='v'", "token=t0k",
+    "/api/v1/users/jane", "0123456789ab.c2VjcmV0LXNl", "eyJhbGciOi.eyJzdWIi.sig", "uk.LinkedIn.com/in/x",
+    "PASSWORD: p", "known-secret-value", "KNOWN-SECRET-VALUE", "3f2a9c", "request", "provider_timeout",
+]
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=8), max_size=12).map("".join))
+def test_text_passed_unchanged_by_the_quick_check_holds_nothing_the_full_redaction_would_hide(text):
+    redacting = RedactingFilter(["known-secret-value"])
+
+    assert redacting.redact(text) == redacting._redact_every_shape(text)
