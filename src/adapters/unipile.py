@@ -26,6 +26,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -308,7 +309,6 @@ class UnipileLinkedInProvider:
                 "Unipile timeout, pool size and body cap must be positive; retries not negative."
             )
         self._base_url = unipile_base_url(base_url)
-        self._headers = {"X-API-KEY": api_key, "accept": "application/json"}
         self._timeout_seconds = timeout_seconds
         self._max_body_bytes = max_body_bytes
         self._retries = retries
@@ -330,6 +330,9 @@ class UnipileLinkedInProvider:
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
         self._session.trust_env = False
+        # requests' defaults (User-Agent, Accept-Encoding) as Session.get would have merged them.
+        self._headers = CaseInsensitiveDict(self._session.headers)
+        self._headers.update({"X-API-KEY": api_key, "accept": "application/json"})
 
     def close(self) -> None:
         self._session.close()
@@ -409,10 +412,11 @@ class UnipileLinkedInProvider:
 
     def _watched_attempt(self, url: str, params: dict[str, str], deadline: float, remaining: float) -> bytes:
         try:
-            response = self._session.get(
-                url,
-                params=params,
-                headers=self._headers,
+            # Prepared here rather than by Session.get, which merges the session's settings into
+            # every call again: about a fifth of the call's CPU.
+            prepared = requests.Request("GET", url, params=params, headers=self._headers).prepare()
+            response = self._session.send(
+                prepared,
                 timeout=(remaining, remaining),
                 # A followed redirect would carry X-API-KEY to wherever it points.
                 allow_redirects=False,

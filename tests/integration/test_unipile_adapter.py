@@ -83,6 +83,9 @@ def test_request_names_the_profile_account_and_key_and_asks_for_no_sections(unip
     }
     assert request.headers["X-API-KEY"] == API_KEY
     assert request.headers["accept"] == "application/json"
+    # Compressed answers are accepted and decoded (within the body cap), and the client says what it is.
+    assert "gzip" in request.headers["Accept-Encoding"]
+    assert request.headers["User-Agent"].startswith("python-requests/")
 
 
 def test_request_carries_linkedin_api_for_a_paid_product_id(unipile, provider):
