@@ -33,12 +33,15 @@ _BARE_SECRETS = [
     re.compile(r"(?:[a-z][a-z0-9+.\-]*:)?(?://)?(?:[a-z0-9\-]+\.)*linkedin\.com\b[^\s'\"<>]*", re.IGNORECASE),
 ]
 _MIN_LITERAL_SECRET_LENGTH = 6
-# Each shape above contains one of these (in lower case): text without any holds none of them, and
-# most logged text (methods, routes, request ids, outcome codes) is passed after this cheap look.
+# Each shape above contains one of these markers in lower case: text without any holds none of
+# them, and most logged text (methods, routes, request ids, outcome codes) passes after this look.
 _SECRET_MARKERS = (
     "://", "bearer", "key", "authorization", "passw", "pwd", "secret", "token", "/api/v1/users/",
     ".", "eyj", "linkedin",
 )  # fmt: skip
+# The non-ASCII letters that the patterns' IGNORECASE matches to ASCII ones and str.lower() does not
+# turn into them ('ſ' is 's', 'İ' and 'ı' are 'i'; the Kelvin sign lowers to 'k' by itself).
+_FOLDED_LETTERS = frozenset("ſİı")
 
 
 class RedactingFilter(logging.Filter):
@@ -58,8 +61,10 @@ class RedactingFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         lowered = text.lower()
-        if not any(marker in lowered for marker in _SECRET_MARKERS) and not any(
-            secret in text for secret in self._literals
+        if (
+            not any(marker in lowered for marker in _SECRET_MARKERS)
+            and _FOLDED_LETTERS.isdisjoint(text)
+            and not any(secret in text for secret in self._literals)
         ):
             return text
         return self._redact_every_shape(text)

@@ -9,6 +9,7 @@ minute), so a count is one Redis round trip and `X-RateLimit-Reset` needs none.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
@@ -41,6 +42,8 @@ class LimitState:
     remaining: int
     reset_at: int
     breached: bool
+    # Whole seconds until the window ends, at least 1: what Retry-After says when breached.
+    seconds_to_reset: int
 
 
 class RequestLimiter:
@@ -59,7 +62,8 @@ class RequestLimiter:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._items: list[RateLimitItem] = parse_many(rate)
+        # Shortest window first: a request refused there is not counted against the longer ones.
+        self._items: list[RateLimitItem] = sorted(parse_many(rate), key=lambda item: item.get_expiry())
         self._key_prefix = key_prefix
         self._shared = shared
         self._local = InMemoryRequestCounter(clock)
@@ -76,13 +80,18 @@ class RequestLimiter:
             starts_at = now - now % window
             key = f"{self._key_prefix}:{caller}:{item.amount}/{window}s:{int(starts_at)}"
             total = self._count(key, starts_at + window)
-            states.append(
-                LimitState(item.amount, max(0, item.amount - total), int(starts_at + window), total > item.amount)
+            ends_at = starts_at + window
+            state = LimitState(
+                limit=item.amount,
+                remaining=max(0, item.amount - total),
+                reset_at=int(ends_at),
+                breached=total > item.amount,
+                seconds_to_reset=max(1, math.ceil(ends_at - now)),
             )
-        breached = [state for state in states if state.breached]
-        if breached:
-            # Retrying is useful only once every exceeded window has ended.
-            return max(breached, key=lambda state: state.reset_at)
+            if state.breached:
+                # A burst refused by `10/second` must not use up `200/hour` as well.
+                return state
+            states.append(state)
         return min(states, key=lambda state: (state.remaining, state.reset_at))
 
     def _count(self, key: str, window_ends_at: float) -> int:
@@ -113,10 +122,16 @@ def validate_rate_limit(config: Mapping[str, Any]) -> None:
 def init_rate_limits(app: Flask) -> None:
     config = app.config
     redis_url = config.get("REDIS_URL")
+    services_clock = app.extensions["services"].clock  # tests move it instead of waiting for a window
+
+    def clock() -> float:
+        return services_clock().timestamp()
+
     app.extensions["request_limiter"] = RequestLimiter(
         str(config["API_RATE_LIMIT"]),
         key_prefix=f"{config['REDIS_KEY_PREFIX']}:requests",
-        shared=RedisRequestCounter(redis_client(str(redis_url))) if redis_url else None,
+        shared=RedisRequestCounter(redis_client(str(redis_url)), clock) if redis_url else None,
+        clock=clock,
     )
 
     @app.after_request
@@ -128,7 +143,7 @@ def init_rate_limits(app: Flask) -> None:
         response.headers["X-RateLimit-Remaining"] = str(state.remaining)
         response.headers["X-RateLimit-Reset"] = str(state.reset_at)
         if state.breached:
-            response.headers["Retry-After"] = str(max(1, state.reset_at - int(time.time())))
+            response.headers["Retry-After"] = str(state.seconds_to_reset)
         return response
 
 

@@ -280,6 +280,8 @@ _FRAGMENTS = [
     "postgresql://app:pw@db/app", "Bearer abc.def", "X-API-Key: k", "x_api_key='v'", "token=t0k",
     "/api/v1/users/jane", "0123456789ab.c2VjcmV0LXNl", "eyJhbGciOi.eyJzdWIi.sig", "uk.LinkedIn.com/in/x",
     "PASSWORD: p", "known-secret-value", "KNOWN-SECRET-VALUE", "3f2a9c", "request", "provider_timeout",
+    # Letters the patterns' case folding matches to ASCII: 'ſ' to 's', 'İ' and 'ı' to 'i', 'K' to 'k'.
+    "paſſword=hunter2", "ſecret: abc", "AUTHORİZATION: xyz", "x-api-\u212aey: v", "lınkedin.com/in/x",
 ]
 
 

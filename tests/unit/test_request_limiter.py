@@ -44,6 +44,7 @@ def test_a_window_starts_on_the_clock_and_its_end_is_the_reset_time():
     assert [state.remaining for state in (first, second)] == [1, 0]
     assert not second.breached and third.breached
     assert third.reset_at == 960_000 + 60
+    assert third.seconds_to_reset == 40
     clock.now = third.reset_at
     assert not minute.spend("api-key:a").breached
 
@@ -66,14 +67,19 @@ def test_with_several_limits_the_closest_to_running_out_is_reported():
     assert (state.limit, state.remaining, state.reset_at) == (3, 2, 3_603_600)
 
 
-def test_a_refusal_reports_when_every_exceeded_window_has_ended():
-    clock = Clock(3_600_000.0)
-    limits = limiter("1/second;1/hour", clock)
+def test_a_burst_refused_by_the_short_window_does_not_spend_the_long_one():
+    clock = Clock(3_600_000.0)  # on the hour
+    limits = limiter("2/second;3/hour", clock)
 
-    limits.spend("user:7")
-    refused = limits.spend("user:7")
+    burst = [limits.spend("user:7") for _ in range(10)]
+    clock.now += 1
+    next_second = [limits.spend("user:7") for _ in range(2)]
 
-    assert refused.breached and refused.reset_at == 3_603_600
+    assert [state.breached for state in burst] == [False, False] + [True] * 8
+    assert burst[-1].reset_at == 3_600_001
+    # Only the two answered requests counted against the hour: one is left, then the hour refuses.
+    assert [state.breached for state in next_second] == [False, True]
+    assert next_second[-1].reset_at == 3_603_600
 
 
 def test_while_redis_is_down_each_worker_limits_in_memory_and_tries_redis_again_later():
@@ -92,6 +98,8 @@ def test_while_redis_is_down_each_worker_limits_in_memory_and_tries_redis_again_
     assert shared.calls == 2
 
 
-@pytest.mark.parametrize("rate", ["50/minute", "5 per minute", "10/second;200/hour"])
-def test_the_documented_rate_forms_are_accepted(rate):
-    assert limiter(rate, Clock(0.0)).spend("user:1").remaining >= 0
+@pytest.mark.parametrize(
+    "rate, reported_limit", [("50/minute", 50), ("5 per minute", 5), ("10/second;200/hour", 10)]
+)
+def test_the_documented_rate_forms_are_read(rate, reported_limit):
+    assert limiter(rate, Clock(0.0)).spend("user:1").limit == reported_limit
