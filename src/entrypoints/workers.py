@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import select
+import time
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
+
+# How long a full worker lets a new connection wait in the backlog before it closes one of its
+# own after an answer to make room.
+MAKE_ROOM_AFTER_SECONDS = 0.25
 
 
 class ThreadBoundWorker(ThreadWorker):
@@ -17,20 +22,32 @@ class ThreadBoundWorker(ThreadWorker):
     threads sat idle, and p99 reached three times the provider's latency (docs/benchmarks.md).
     Bounded by its threads, a full worker leaves new connections in the listen backlog for a worker
     with room. So that a client waiting there is not starved by busy keep-alive connections, a full
-    worker closes each connection after its answer while a new one waits.
+    worker that has seen a connection wait for a while closes one of its own after its answer.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.worker_connections = self.cfg.threads
+        self._waiting_seen_at: float | None = None
 
     # ThreadWorker reads this before each answer: below the number of idle keep-alive connections,
     # the answer closes its connection.
     @property
     def max_keepalived(self) -> int:
-        if self.nr_conns >= self.worker_connections and self._a_connection_is_waiting():
-            return 0
-        return self.worker_connections
+        if self.nr_conns < self.worker_connections or not self._a_connection_is_waiting():
+            self._waiting_seen_at = None
+            return self.worker_connections
+        # Only for a connection that has waited a while: one that another worker is about to take
+        # (or a client's reconnection after such a close) would otherwise make every worker close
+        # connection after connection, and keep-alive would be lost under load.
+        now = time.monotonic()
+        if self._waiting_seen_at is None:
+            self._waiting_seen_at = now
+            return self.worker_connections
+        if now - self._waiting_seen_at < MAKE_ROOM_AFTER_SECONDS:
+            return self.worker_connections
+        self._waiting_seen_at = None  # one connection closed per wait
+        return 0
 
     @max_keepalived.setter
     def max_keepalived(self, _value: int) -> None:

@@ -200,13 +200,20 @@ def test_sigterm_lets_a_check_in_flight_finish(start_gunicorn, sqlite_migrated_t
     assert "Handling signal: term" in server.stderr()
 
 
-def keep_alive_checks(url: str, key: str, count: int, answers: list, lock: threading.Lock) -> None:
-    """`count` checks, one after another, over one keep-alive session."""
+def keep_alive_checks(
+    url: str, key: str, count: int, answers: list, lock: threading.Lock, closed: list | None = None
+) -> None:
+    """`count` checks, one after another, over one keep-alive session.
+
+    `closed` gets one entry per answer that closed its connection (`Connection: close`).
+    """
     with requests.Session() as session:
         for _ in range(count):
             response = session.get(url, headers={"X-API-Key": key}, timeout=20)
             with lock:
                 answers.append(response.status_code)
+                if closed is not None and response.headers.get("Connection", "").lower() == "close":
+                    closed.append(url)
 
 
 def test_each_worker_holds_no_more_connections_than_it_has_threads(start_gunicorn, pg_database_factory):
@@ -283,3 +290,28 @@ def test_a_full_worker_makes_room_for_a_client_waiting_to_connect(start_gunicorn
     # A few answers' time, not until a busy client stops.
     assert waited < 1.5
     assert busy_answers == [200] * 50
+
+
+def test_clients_keep_their_connections_while_nobody_waits_for_one(start_gunicorn, pg_database_factory):
+    database_url = pg_database_factory()
+    upgrade_schema(database_url)
+    key, prospect_id = seed(database_url)
+    # The sandbox answers at once: answers come fast, which is when a worker could wrongly think a
+    # client waits for a connection and close another's.
+    server = start_gunicorn(DATABASE_URL=database_url, WEB_CONCURRENCY="2", API_RATE_LIMIT="100000/minute")
+    server.wait_until_ready()
+    answers: list[int] = []
+    closed: list[str] = []
+    lock = threading.Lock()
+    url = server.url + PUBLIC.format(prospect_id)
+    clients = [
+        threading.Thread(target=keep_alive_checks, args=(url, key, 150, answers, lock, closed)) for _ in range(4)
+    ]
+
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(timeout=60)
+
+    assert answers == [200] * 600
+    assert closed == []
