@@ -14,8 +14,9 @@ import requests
 from flask import Flask, jsonify
 from requests.adapters import HTTPAdapter
 
-# The service's pool size for the same call (UnipileLinkedInProvider's default).
-POOL_SIZE = 10
+# The service's pool size for the same call: one connection per worker thread (bootstrap.py), so
+# that no thread opens and discards connections.
+POOL_SIZE = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 
 def create_floor_app() -> Flask:
