@@ -183,10 +183,9 @@ class SqlProspectStore:
     """ProspectStore on an Engine; each method is one transaction, each lookup one statement."""
 
     def __init__(self, engine: Engine) -> None:
+        """`engine` from create_engine_for: lookups run on its connections as they are, writes in transactions."""
         self._engine = engine
-        # Each lookup is one statement, consistent on its own: in autocommit it costs one round
-        # trip, where a transaction would add a BEGIN and a ROLLBACK (bench/RESULTS.md).
-        self._lookups = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._writes = in_transactions(engine)
 
     def ready(self) -> bool:
         try:
@@ -241,8 +240,9 @@ class SqlProspectStore:
         parameters: Mapping[str, Any],
         fetch: Callable[[MappingResult], _Fetched],
     ) -> _Fetched:
-        # Reads are single SELECTs, consistent on their own: autocommit spares a BEGIN and a ROLLBACK.
-        with self._lookups.connect() as connection:
+        # Reads are single SELECTs, consistent on their own: on PostgreSQL they run in the
+        # connections' autocommit, which spares a BEGIN and a ROLLBACK (see create_engine_for).
+        with self._engine.connect() as connection:
             return fetch(connection.execute(statement, parameters).mappings())
 
     @contextmanager
@@ -253,7 +253,7 @@ class SqlProspectStore:
         A write that finds its pooled connection closed fails, and the next one gets a new one.
         """
         try:
-            with self._engine.begin() as connection:
+            with self._writes.begin() as connection:
                 yield connection
         except (OperationalError, PoolTimeoutError) as exc:
             _log_unavailable(exc)
@@ -484,8 +484,12 @@ def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
         return _sqlite_engine(url)
     if url.get_backend_name() == "postgresql":
         # No pool_pre_ping: reads replace a dead connection themselves (SqlProspectStore._fetch).
+        # Connections stay in autocommit, where a lone SELECT is one round trip; what needs a
+        # transaction asks for one through in_transactions(). Switching each checkout to autocommit
+        # and back instead cost about a third of a lookup's CPU (bench/lookup_layers.py).
         return create_engine(
             url,
+            isolation_level="AUTOCOMMIT",
             pool_size=pool_size,
             max_overflow=POSTGRES_MAX_OVERFLOW,
             pool_timeout=POSTGRES_POOL_TIMEOUT_SECONDS,
@@ -495,6 +499,17 @@ def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
     raise ValueError(
         f"unsupported database URL scheme {url.drivername!r}: use sqlite:// or postgresql://"
     )
+
+
+def in_transactions(engine: Engine) -> Engine:
+    """`engine` with each connection in a transaction until it commits or rolls back.
+
+    On PostgreSQL at READ COMMITTED, its default level; SQLite's driver opens a transaction before
+    the first write by itself.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="READ COMMITTED")
+    return engine
 
 
 def _with_installed_driver(url: URL) -> URL:

@@ -15,6 +15,7 @@ from adapters.sql_store import (
     api_keys,
     connected_accounts,
     create_engine_for,
+    in_transactions,
     users,
     workspaces,
 )
@@ -255,6 +256,43 @@ def test_a_write_on_a_closed_connection_fails_once_and_is_not_applied(
     assert names == ["Acme"]
     # The failed write renewed the whole pool: no read after it met a closed connection.
     assert retries_logged(caplog) == 0
+
+
+@pytest.mark.postgres
+def test_lookups_leave_no_transaction_open_on_the_server(pg_named_engine, pg_admin_engine):
+    engine, application_name = pg_named_engine
+    store = SqlProspectStore(engine)
+    workspace = store.add_workspace("Acme")
+    prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
+    key = store.add_api_key(workspace.id, None, "a1b2c3d4e5f6", "hash")
+
+    # Held open, as a pooled connection sits between checks.
+    with engine.connect() as held:
+        store.check_context(prospect.id)
+        store.api_key_by_prefix(key.prefix)
+        held.execute(sa.select(workspaces.c.id)).all()
+        with pg_admin_engine.connect() as admin:
+            states = admin.execute(
+                sa.text("SELECT state FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": application_name},
+            ).scalars().all()
+
+    # 'idle in transaction' would hold a snapshot and locks until the connection's next use.
+    assert states and set(states) == {"idle"}
+
+
+@pytest.mark.postgres
+def test_what_runs_in_transactions_is_undone_as_a_whole(pg_engine):
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned), in_transactions(pg_engine).begin() as connection:
+        connection.execute(sa.insert(workspaces).values(name="First"))
+        connection.execute(sa.insert(workspaces).values(name="Second"))
+        raise Abandoned()
+
+    with pg_engine.connect() as connection:
+        assert connection.execute(sa.select(workspaces.c.name)).scalars().all() == []
 
 
 def test_a_lookup_on_a_database_that_does_not_answer_tries_to_connect_once(unused_tcp_port):

@@ -2,11 +2,12 @@
 
 from alembic import context
 
-from adapters.sql_store import create_engine_for, metadata
+from adapters.sql_store import create_engine_for, in_transactions, metadata
 
 engine = create_engine_for(context.config.get_main_option("sqlalchemy.url"), pool_size=1)
 try:
-    with engine.connect() as connection:
+    # Each run's DDL commits or rolls back as a whole on PostgreSQL.
+    with in_transactions(engine).connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=metadata,

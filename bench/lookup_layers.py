@@ -1,0 +1,84 @@
+"""CPU of one key lookup on PostgreSQL through each layer: where a check's database CPU goes.
+
+    .venv/bin/python bench/lookup_layers.py [--postgres-url URL] [--lookups N] [--rounds R]
+
+On a throwaway database seeded as `make bench` seeds it, runs the store's own key lookup (`SqlProspectStore.api_key_by_prefix`), the same statement through
+an engine whose connections are already in autocommit (no isolation switch on each checkout and
+return), and the same SQL on one bare psycopg connection. Rounds alternate, and each figure is the
+median of the rounds' CPU per lookup in this process (PostgreSQL's own work is not counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "src"), str(REPO / "bench")]
+
+from adapters.sql_store import _API_KEY_BY_PREFIX, SqlProspectStore, create_engine_for  # noqa: E402
+from run import seed, throwaway_database  # noqa: E402
+
+
+def cpu_per_call(call: Callable[[], object], count: int) -> float:
+    started = time.process_time()
+    for _ in range(count):
+        call()
+    return (time.process_time() - started) / count * 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    with throwaway_database(args.postgres_url, "layers") as database_url:
+        seed(database_url, workspaces=10, prospects=1000)
+        measure(database_url, args)
+    return 0
+
+
+def measure(database_url: str, args: argparse.Namespace) -> None:
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    store_engine = create_engine_for(url.render_as_string(hide_password=False))
+    store = SqlProspectStore(store_engine)
+    switching = SqlProspectStore(create_engine(url).execution_options(isolation_level="AUTOCOMMIT"))
+    bare = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+    sql = str(_API_KEY_BY_PREFIX.compile(dialect=store_engine.dialect))
+
+    def through_psycopg() -> object:
+        with bare.cursor() as cursor:
+            cursor.execute(sql, {"prefix": "000000000001"})
+            return cursor.fetchone()
+
+    paths = {
+        "the store (SQLAlchemy Core, connections kept in autocommit)": lambda: store.api_key_by_prefix("000000000001"),
+        "a store switching each connection to autocommit and back": lambda: switching.api_key_by_prefix(
+            "000000000001"
+        ),
+        "psycopg alone, one connection": through_psycopg,
+    }
+    for call in paths.values():  # warm: connections, caches, psycopg's prepared statements
+        cpu_per_call(call, 50)
+    figures: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(args.rounds):
+        for name, call in paths.items():
+            figures[name].append(cpu_per_call(call, args.lookups))
+    for name, values in figures.items():
+        print(f"{statistics.median(values):7.0f} us CPU per lookup  {name}")
+    bare.close()
+    store_engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
