@@ -24,6 +24,15 @@ return 1
 """
 
 
+def increment_with_expiry(client: redis.Redis, key: str, lifetime_seconds: int) -> int:
+    """Adds one to `key` and (re)sets its lifetime, in one round trip; raises redis.RedisError."""
+    pipeline = client.pipeline(transaction=True)
+    pipeline.incr(key)
+    pipeline.expire(key, lifetime_seconds)
+    total, _ = pipeline.execute()
+    return int(total)
+
+
 def redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(
         url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
@@ -39,13 +48,9 @@ class RedisAccountThrottle:
     def count_lookup(self, account_id: int, day: date) -> int:
         key = f"{self._key_prefix}:lookups:{account_id}:{day.isoformat()}"
         try:
-            pipeline = self._client.pipeline(transaction=True)
-            pipeline.incr(key)
-            pipeline.expire(key, KEY_LIFETIME_SECONDS)
-            total, _ = pipeline.execute()
+            return increment_with_expiry(self._client, key, KEY_LIFETIME_SECONDS)
         except redis.RedisError as exc:
             raise AccountThrottleUnavailable(f"cannot count lookups ({type(exc).__name__})") from exc
-        return int(total)
 
     def pause(self, account_id: int, until: datetime) -> None:
         try:

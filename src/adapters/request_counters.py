@@ -8,6 +8,8 @@ from typing import Callable
 
 import redis
 
+from adapters.redis_throttle import increment_with_expiry
+
 
 class RequestCounterUnavailable(Exception):
     """The shared counter could not be reached; the message names the error class only."""
@@ -38,7 +40,7 @@ class InMemoryRequestCounter:
 
 
 class RedisRequestCounter:
-    """One INCR and EXPIRE per request, in one round trip; Redis drops each window's key when it ends."""
+    """One INCR and EXPIRE per request and limit, in one round trip; Redis drops each window's key when it ends."""
 
     def __init__(self, client: redis.Redis, clock: Callable[[], float] = time.time) -> None:
         self._client = client
@@ -48,10 +50,6 @@ class RedisRequestCounter:
         # A second past the window's end: a key never vanishes while its window is still counted.
         lifetime = max(1, int(window_ends_at - self._clock()) + 1)
         try:
-            pipeline = self._client.pipeline(transaction=True)
-            pipeline.incr(key)
-            pipeline.expire(key, lifetime)
-            total, _ = pipeline.execute()
+            return increment_with_expiry(self._client, key, lifetime)
         except redis.RedisError as exc:
             raise RequestCounterUnavailable(type(exc).__name__) from exc
-        return int(total)

@@ -167,20 +167,32 @@ class SlowUnipile:
         self.server.server_close()
 
 
-def test_sigterm_lets_a_check_in_flight_finish(start_gunicorn, sqlite_migrated_template, tmp_path):
-    database = tmp_path / "app.db"
-    shutil.copyfile(sqlite_migrated_template, database)
-    key, prospect_id = seed(f"sqlite:///{database}")
-    unipile = SlowUnipile(delay=1.5)
+def serve_against(unipile: SlowUnipile, start_gunicorn, database_url: str, **settings: str) -> GunicornProcess:
+    """gunicorn on `database_url` with the real Unipile client pointed at `unipile`, ready to answer."""
     server = start_gunicorn(
-        DATABASE_URL=f"sqlite:///{database}",
-        WEB_CONCURRENCY="1",
+        DATABASE_URL=database_url,
         LINKEDIN_PROVIDER="unipile",
         UNIPILE_DSN=unipile.url,
         UNIPILE_API_KEY="unipile-key-for-the-stand-in",
         UNIPILE_TIMEOUT_SECONDS="5",
+        **settings,
     )
     server.wait_until_ready()
+    return server
+
+
+def sqlite_copy(template, tmp_path) -> str:
+    """A migrated SQLite database of this test's own."""
+    database = tmp_path / "app.db"
+    shutil.copyfile(template, database)
+    return f"sqlite:///{database}"
+
+
+def test_sigterm_lets_a_check_in_flight_finish(start_gunicorn, sqlite_migrated_template, tmp_path):
+    database_url = sqlite_copy(sqlite_migrated_template, tmp_path)
+    key, prospect_id = seed(database_url)
+    unipile = SlowUnipile(delay=1.5)
+    server = serve_against(unipile, start_gunicorn, database_url, WEB_CONCURRENCY="1")
     answers: list[requests.Response] = []
     client = threading.Thread(
         target=lambda: answers.append(
@@ -221,15 +233,7 @@ def test_each_worker_holds_no_more_connections_than_it_has_threads(start_gunicor
     upgrade_schema(database_url)
     key, prospect_id = seed(database_url)
     unipile = SlowUnipile(delay=0.3)
-    server = start_gunicorn(
-        DATABASE_URL=database_url,
-        WEB_CONCURRENCY="2",
-        LINKEDIN_PROVIDER="unipile",
-        UNIPILE_DSN=unipile.url,
-        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
-        UNIPILE_TIMEOUT_SECONDS="5",
-    )
-    server.wait_until_ready()
+    server = serve_against(unipile, start_gunicorn, database_url, WEB_CONCURRENCY="2")
     answers: list[int] = []
     lock = threading.Lock()
     # As many keep-alive clients as the two workers have threads together (2 x 2).
@@ -256,20 +260,10 @@ def test_each_worker_holds_no_more_connections_than_it_has_threads(start_gunicor
 
 
 def test_a_full_worker_makes_room_for_a_client_waiting_to_connect(start_gunicorn, sqlite_migrated_template, tmp_path):
-    database = tmp_path / "app.db"
-    shutil.copyfile(sqlite_migrated_template, database)
-    key, prospect_id = seed(f"sqlite:///{database}")
+    database_url = sqlite_copy(sqlite_migrated_template, tmp_path)
+    key, prospect_id = seed(database_url)
     unipile = SlowUnipile(delay=0.1)
-    server = start_gunicorn(
-        DATABASE_URL=f"sqlite:///{database}",
-        WEB_CONCURRENCY="1",
-        LINKEDIN_PROVIDER="unipile",
-        UNIPILE_DSN=unipile.url,
-        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
-        UNIPILE_TIMEOUT_SECONDS="5",
-        API_RATE_LIMIT="1000/minute",
-    )
-    server.wait_until_ready()
+    server = serve_against(unipile, start_gunicorn, database_url, WEB_CONCURRENCY="1", API_RATE_LIMIT="1000/minute")
     url = server.url + PUBLIC.format(prospect_id)
     lock = threading.Lock()
     # Two busy keep-alive clients fill the worker's two threads and connections.
