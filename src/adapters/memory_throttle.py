@@ -12,13 +12,15 @@ class InMemoryAccountThrottle:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._lookups: dict[tuple[int, date], int] = {}
+        self._latest_day = date.min
         self._paused_until: dict[int, datetime] = {}
 
     def count_lookup(self, account_id: int, day: date) -> int:
         with self._lock:
-            # Only today's counts matter; dropping older days keeps memory flat.
-            for key in [key for key in self._lookups if key[1] < day]:
-                del self._lookups[key]
+            # Only today's counts matter; dropping older days, once a day, keeps memory flat.
+            if day > self._latest_day:
+                self._lookups = {key: total for key, total in self._lookups.items() if key[1] >= day}
+                self._latest_day = day
             total = self._lookups.get((account_id, day), 0) + 1
             self._lookups[(account_id, day)] = total
             return total

@@ -11,7 +11,7 @@ from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from entrypoints import api_docs, auth, cli, connection_status, health, metrics, webhooks
-from entrypoints.bootstrap import ConfigurationError, Services, build_services, serving_services
+from entrypoints.bootstrap import ConfigurationError, Services, build_services, serving_services, shared_redis
 from entrypoints.errors import register_error_handlers
 from entrypoints.logs import configure_logging
 from entrypoints.metrics import Metrics
@@ -78,11 +78,12 @@ def create_app(
     # First, so that its after-request hook runs last and logs the final response.
     init_observability(app, request_metrics)
     app.before_request(_refuse_oversized_body)
+    redis = shared_redis(app.config)
     app.extensions["services"] = serving_services(
-        services or build_services(app.config), app.config, request_metrics
+        services or build_services(app.config), app.config, request_metrics, redis
     )
     auth.init_jwt(app)
-    init_rate_limits(app)
+    init_rate_limits(app, redis)
     register_error_handlers(app)
     app.register_blueprint(connection_status.blueprint)
     app.register_blueprint(api_docs.blueprint)

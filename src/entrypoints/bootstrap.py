@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Mapping
 
+from redis import Redis
+
 from adapters.memory_throttle import InMemoryAccountThrottle
 from adapters.redis_throttle import RedisAccountThrottle, redis_client
 from adapters.sandbox import SandboxLinkedInProvider
@@ -63,24 +65,29 @@ def build_store(config: Mapping[str, object]) -> ProspectStore:
     return SqlProspectStore(engine)
 
 
-def serving_services(services: Services, config: Mapping[str, object], metrics: Metrics) -> Services:
+def shared_redis(config: Mapping[str, object]) -> Redis | None:
+    """The app's one Redis client (limits, budgets, cool-downs), None without REDIS_URL."""
+    redis_url = config.get("REDIS_URL")
+    return redis_client(str(redis_url)) if redis_url else None
+
+
+def serving_services(
+    services: Services, config: Mapping[str, object], metrics: Metrics, redis: Redis | None
+) -> Services:
     """The provider as the routes use it: observed, then the account rules, then the real lookup."""
     budget = config.get("LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT")
     limited = AccountLimitedLinkedInProvider(
         services.provider,
-        build_account_throttle(config),
+        build_account_throttle(config, redis),
         daily_lookups_per_account=None if budget in (None, "") else int(str(budget)),
         clock=services.clock,
     )
     return dataclasses.replace(services, provider=ObservedLinkedInProvider(limited, metrics))
 
 
-def build_account_throttle(config: Mapping[str, object]) -> AccountThrottle:
-    redis_url = config.get("REDIS_URL")
-    if redis_url:
-        return RedisAccountThrottle(
-            redis_client(str(redis_url)), key_prefix=f"{config['REDIS_KEY_PREFIX']}:accounts"
-        )
+def build_account_throttle(config: Mapping[str, object], redis: Redis | None) -> AccountThrottle:
+    if redis is not None:
+        return RedisAccountThrottle(redis, key_prefix=f"{config['REDIS_KEY_PREFIX']}:accounts")
     return InMemoryAccountThrottle()
 
 

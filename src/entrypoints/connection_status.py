@@ -18,21 +18,20 @@ blueprint = Blueprint("connection_status", __name__)
 # strict_slashes=False: a client that drops the trailing slash gets the answer, not a redirect.
 @blueprint.get("/api/v1/public/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_api_key(prospect_id: str) -> Response:
-    store = _services().store
-    return _check(workspace_from_api_key(store), prospect_id)
+    services = _services()
+    return _check(services, workspace_from_api_key(services.store), prospect_id)
 
 
 @blueprint.get("/api/v1/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_token(prospect_id: str) -> Response:
-    store = _services().store
-    return _check(workspace_from_token(store), prospect_id)
+    services = _services()
+    return _check(services, workspace_from_token(services.store), prospect_id)
 
 
-def _check(workspace_id: int, raw_prospect_id: str) -> Response:
+def _check(services: Services, workspace_id: int, raw_prospect_id: str) -> Response:
     # Anything that is not a plain id names no prospect: the contract's 404.
     prospect_id = positive_id(raw_prospect_id) or 0
     note(workspace_id=workspace_id, prospect_id=prospect_id or None)
-    services = _services()
     spend_rate_limit()
     status = check_connection_status(
         workspace_id=workspace_id,

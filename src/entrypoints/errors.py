@@ -71,12 +71,11 @@ def domain_error_response(error: DomainError) -> Response:
     status, message = ERROR_RESPONSES[type(error)]
     if isinstance(error, ProviderFailure):
         response = error_response(status, message, code=error.code.value)
-        if error.retry_after is not None:
-            response.headers["Retry-After"] = str(error.retry_after)
-        return response
-    response = error_response(status, message)
-    if isinstance(error, DailyLookupBudgetExhausted):
-        response.headers["Retry-After"] = str(error.retry_after)
+    else:
+        response = error_response(status, message)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 
 from domain.errors import AccountCoolingDown, DailyLookupBudgetExhausted, ProviderFailure
 from domain.model import ConnectedAccount, ProfileRelationship
@@ -32,7 +33,7 @@ def init_observability(app: Flask, metrics: Metrics) -> None:
     """Register first, so that the log line is written after every other hook has shaped the response."""
     app.extensions["metrics"] = metrics
     app.before_request(_start_request)
-    app.after_request(_finish_request)
+    app.after_request(functools.partial(_finish_request, metrics))
 
 
 def note(**fields: Any) -> None:
@@ -47,13 +48,12 @@ def _start_request() -> None:
     g.request_id = presented if _ACCEPTABLE_REQUEST_ID.fullmatch(presented) else uuid.uuid4().hex
 
 
-def _finish_request(response: Response) -> Response:
-    duration = time.perf_counter() - g.get("request_started", time.perf_counter())
+def _finish_request(metrics: Metrics, response: Response) -> Response:
+    duration = time.perf_counter() - g.request_started
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
     # The URL rule, never the raw path: ids stay out of metric labels and paths out of logs.
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    metrics: Metrics = current_app.extensions["metrics"]
     metrics.requests.labels(route, request.method, str(response.status_code)).inc()
     if request.endpoint in CHECK_ENDPOINTS:
         metrics.check_duration.labels(route).observe(duration)

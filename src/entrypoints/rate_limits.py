@@ -16,8 +16,8 @@ from typing import Any, Callable, Mapping, Protocol
 
 from flask import Flask, Response, current_app, g
 from limits import RateLimitItem, parse_many
+from redis import Redis
 
-from adapters.redis_throttle import redis_client
 from adapters.request_counters import InMemoryRequestCounter, RedisRequestCounter, RequestCounterUnavailable
 from entrypoints.bootstrap import ConfigurationError
 from entrypoints.errors import RateLimitExceeded
@@ -119,9 +119,8 @@ def validate_rate_limit(config: Mapping[str, Any]) -> None:
         ) from None
 
 
-def init_rate_limits(app: Flask) -> None:
+def init_rate_limits(app: Flask, redis: Redis | None) -> None:
     config = app.config
-    redis_url = config.get("REDIS_URL")
     services_clock = app.extensions["services"].clock  # tests move it instead of waiting for a window
 
     def clock() -> float:
@@ -130,7 +129,7 @@ def init_rate_limits(app: Flask) -> None:
     app.extensions["request_limiter"] = RequestLimiter(
         str(config["API_RATE_LIMIT"]),
         key_prefix=f"{config['REDIS_KEY_PREFIX']}:requests",
-        shared=RedisRequestCounter(redis_client(str(redis_url)), clock) if redis_url else None,
+        shared=None if redis is None else RedisRequestCounter(redis, clock),
         clock=clock,
     )
 
