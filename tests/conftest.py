@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from adapters.sql_store import SqlProspectStore, create_engine_for, metadata, upgrade_schema
+from tests.gunicorn_process import free_port
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -39,12 +39,17 @@ def sqlite_migrated_template(tmp_path_factory) -> Path:
     return path
 
 
+def migrated_sqlite_url(template: Path, directory: Path) -> str:
+    """The URL of a copy of the migrated SQLite template in `directory`, a database of one's own."""
+    path = directory / "app.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
 def sqlite_engine(sqlite_migrated_template, tmp_path) -> Iterator[sa.Engine]:
     """An engine on this test's own SQLite file at the head migration."""
-    path = tmp_path / "store.db"
-    shutil.copyfile(sqlite_migrated_template, path)
-    engine = create_engine_for(f"sqlite:///{path}")
+    engine = create_engine_for(migrated_sqlite_url(sqlite_migrated_template, tmp_path))
     yield engine
     engine.dispose()
 
@@ -157,6 +162,15 @@ def redis_key_prefix(redis_server_url) -> Iterator[str]:
 @pytest.fixture
 def unused_tcp_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (it was free a moment ago)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def state_storage(request) -> dict:
+    """Settings for keeping limits, budgets and cool-downs in memory, or in Redis under a prefix of this test's own."""
+    if request.param == "memory":
+        return {"REDIS_URL": None}
+    return {
+        "REDIS_URL": request.getfixturevalue("redis_server_url"),
+        "REDIS_KEY_PREFIX": request.getfixturevalue("redis_key_prefix"),
+    }

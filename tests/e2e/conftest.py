@@ -8,11 +8,18 @@ from flask_jwt_extended import create_access_token
 
 from domain import services
 from domain.model import AccountStatus, Provider
-from entrypoints.app import create_app
+from entrypoints.app import ENVIRONMENT_SETTINGS, create_app
 from entrypoints.bootstrap import Services
 from tests.fakes import FakeLinkedInProvider, FakeProspectStore
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def settings_only_from_the_test(monkeypatch):
+    """create_app reads these from the environment: a developer's own values must not change a test."""
+    for name in (*ENVIRONMENT_SETTINGS, "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @dataclass

@@ -19,16 +19,6 @@ RATE_LIMITED = {
 }
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def throttle_storage(request) -> dict:
-    if request.param == "memory":
-        return {"REDIS_URL": None}
-    return {
-        "REDIS_URL": request.getfixturevalue("redis_server_url"),
-        "REDIS_KEY_PREFIX": request.getfixturevalue("redis_key_prefix"),
-    }
-
-
 @pytest.fixture
 def clock():
     return FakeClock(datetime(2031, 3, 14, 22, 0, tzinfo=timezone.utc))
@@ -38,8 +28,8 @@ def get(client, world):
     return client.get(PUBLIC.format(world.prospect_id), headers={"X-API-Key": world.api_key})
 
 
-def test_budget_spent_is_429_until_utc_midnight_without_calling_the_provider(make_app, world, clock, throttle_storage):
-    client = make_app({"LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT": "2", **throttle_storage}, clock=clock).test_client()
+def test_budget_spent_is_429_until_utc_midnight_without_calling_the_provider(make_app, world, clock, state_storage):
+    client = make_app({"LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT": "2", **state_storage}, clock=clock).test_client()
 
     statuses = [get(client, world).status_code for _ in range(2)]
     refused = get(client, world)
@@ -61,8 +51,8 @@ def test_no_budget_by_default(client, world):
     assert len(world.provider.calls) == 50
 
 
-def test_after_a_provider_429_the_account_rests_until_its_retry_after(make_app, world, clock, throttle_storage):
-    client = make_app(throttle_storage, clock=clock).test_client()
+def test_after_a_provider_429_the_account_rests_until_its_retry_after(make_app, world, clock, state_storage):
+    client = make_app(state_storage, clock=clock).test_client()
     world.provider.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=90))
 
     first = get(client, world)
@@ -79,8 +69,8 @@ def test_after_a_provider_429_the_account_rests_until_its_retry_after(make_app, 
     assert len(world.provider.calls) == 2
 
 
-def test_a_429_without_retry_after_rests_the_account_a_minute(make_app, world, clock, throttle_storage):
-    client = make_app(throttle_storage, clock=clock).test_client()
+def test_a_429_without_retry_after_rests_the_account_a_minute(make_app, world, clock, state_storage):
+    client = make_app(state_storage, clock=clock).test_client()
     world.provider.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED))
 
     first = get(client, world)

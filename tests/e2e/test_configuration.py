@@ -8,15 +8,6 @@ from tests.e2e.conftest import JWT_SECRET
 from tests.fakes import FakeLinkedInProvider, FakeProspectStore
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    for name in ("JWT_SECRET_KEY", "DATABASE_URL", "LINKEDIN_PROVIDER", "UNIPILE_DSN", "UNIPILE_API_KEY",
-                 "UNIPILE_TIMEOUT_SECONDS", "SECRET_KEY", "LOG_LEVEL", "API_RATE_LIMIT", "REDIS_URL",
-                 "REDIS_KEY_PREFIX", "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT", "DATABASE_POOL_SIZE",
-                 "GUNICORN_THREADS"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def fakes():
     return Services(store=FakeProspectStore(), provider=FakeLinkedInProvider())
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -21,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapters.sql_store import SqlProspectStore, create_engine_for, upgrade_schema
 from domain import services
 from domain.model import AccountStatus, Provider
+from tests.conftest import migrated_sqlite_url
 from tests.e2e.conftest import JWT_SECRET
 from tests.gunicorn_process import GUNICORN, REPO_ROOT, START_SECONDS, STOP_SECONDS, GunicornProcess
 
@@ -181,15 +181,8 @@ def serve_against(unipile: SlowUnipile, start_gunicorn, database_url: str, **set
     return server
 
 
-def sqlite_copy(template, tmp_path) -> str:
-    """A migrated SQLite database of this test's own."""
-    database = tmp_path / "app.db"
-    shutil.copyfile(template, database)
-    return f"sqlite:///{database}"
-
-
 def test_sigterm_lets_a_check_in_flight_finish(start_gunicorn, sqlite_migrated_template, tmp_path):
-    database_url = sqlite_copy(sqlite_migrated_template, tmp_path)
+    database_url = migrated_sqlite_url(sqlite_migrated_template, tmp_path)
     key, prospect_id = seed(database_url)
     unipile = SlowUnipile(delay=1.5)
     server = serve_against(unipile, start_gunicorn, database_url, WEB_CONCURRENCY="1")
@@ -260,7 +253,7 @@ def test_each_worker_holds_no_more_connections_than_it_has_threads(start_gunicor
 
 
 def test_a_full_worker_makes_room_for_a_client_waiting_to_connect(start_gunicorn, sqlite_migrated_template, tmp_path):
-    database_url = sqlite_copy(sqlite_migrated_template, tmp_path)
+    database_url = migrated_sqlite_url(sqlite_migrated_template, tmp_path)
     key, prospect_id = seed(database_url)
     unipile = SlowUnipile(delay=0.1)
     server = serve_against(unipile, start_gunicorn, database_url, WEB_CONCURRENCY="1", API_RATE_LIMIT="1000/minute")

@@ -261,11 +261,11 @@ def test_a_drift_between_answers_and_document_is_caught(client, world, document)
             )
 
 
-def test_webhook_answers_match(world, document):
-    from tests.e2e.test_webhooks import SECRET, app_for, hosted_auth_event, post, status_event
+def test_webhook_answers_match(world, make_app, document):
+    from tests.e2e.test_webhooks import SECRET, hosted_auth_event, post, status_event
 
-    configured = app_for(world, UNIPILE_WEBHOOK_SECRET=SECRET).test_client()
-    unconfigured = app_for(world).test_client()
+    configured = make_app({"UNIPILE_WEBHOOK_SECRET": SECRET}).test_client()
+    unconfigured = make_app().test_client()
     status_path, hosted_path = "/api/v1/webhooks/unipile/account-status/", "/api/v1/webhooks/unipile/hosted-auth/"
     answers = [
         (status_path, post(configured, status_path, status_event()), 200),
@@ -287,12 +287,14 @@ def test_webhook_answers_match(world, document):
 @pytest.mark.parametrize(
     "account_type", [{"account_type": "LINKEDIN"}, {"account_type": None}, {}], ids=["text", "null", "absent"]
 )
-def test_an_account_status_body_the_service_accepts_is_one_the_document_accepts(world, document, account_type):
-    from tests.e2e.test_webhooks import SECRET, app_for, post
+def test_an_account_status_body_the_service_accepts_is_one_the_document_accepts(
+    world, make_app, document, account_type
+):
+    from tests.e2e.test_webhooks import SECRET, post
 
     path = "/api/v1/webhooks/unipile/account-status/"
     body = {"AccountStatus": {"account_id": "fFl27we2Rqa0eSbwIKX9hw", "message": "ERROR", **account_type}}
-    response = post(app_for(world, UNIPILE_WEBHOOK_SECRET=SECRET).test_client(), path, body)
+    response = post(make_app({"UNIPILE_WEBHOOK_SECRET": SECRET}).test_client(), path, body)
 
     assert response.status_code == 200
     described = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]

@@ -12,16 +12,6 @@ PUBLIC = "/api/v1/public/prospects/{}/connection-status/"
 IN_APP = "/api/v1/prospects/{}/connection-status/"
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def limit_storage(request) -> dict:
-    if request.param == "memory":
-        return {"REDIS_URL": None}
-    return {
-        "REDIS_URL": request.getfixturevalue("redis_server_url"),
-        "REDIS_KEY_PREFIX": request.getfixturevalue("redis_key_prefix"),
-    }
-
-
 @pytest.fixture
 def limited_app(make_app):
     """The app with its clock held a second into the current minute: no window ends mid-test."""
@@ -36,8 +26,8 @@ def public_get(client, world, key=None, prospect_id=None):
     )
 
 
-def test_the_request_past_the_limit_is_429_with_retry_after(limited_app, world, limit_storage):
-    client = limited_app({"API_RATE_LIMIT": "3/minute", **limit_storage}).test_client()
+def test_the_request_past_the_limit_is_429_with_retry_after(limited_app, world, state_storage):
+    client = limited_app({"API_RATE_LIMIT": "3/minute", **state_storage}).test_client()
 
     responses = [public_get(client, world) for _ in range(4)]
 
@@ -61,8 +51,8 @@ def test_answered_checks_carry_no_retry_after(limited_app, world):
     assert response.status_code == 200 and "Retry-After" not in response.headers
 
 
-def test_each_api_key_has_its_own_allowance(limited_app, world, limit_storage):
-    client = limited_app({"API_RATE_LIMIT": "1/minute", **limit_storage}).test_client()
+def test_each_api_key_has_its_own_allowance(limited_app, world, state_storage):
+    client = limited_app({"API_RATE_LIMIT": "1/minute", **state_storage}).test_client()
     _, second_key = services.issue_api_key(world.workspace_id, "second", store=world.store)
 
     assert public_get(client, world).status_code == 200
@@ -71,8 +61,8 @@ def test_each_api_key_has_its_own_allowance(limited_app, world, limit_storage):
     assert public_get(client, world, key=world.other_api_key, prospect_id=world.other_prospect_id).status_code == 200
 
 
-def test_each_user_has_its_own_allowance(limited_app, world, token_for, limit_storage):
-    client = limited_app({"API_RATE_LIMIT": "1/minute", **limit_storage}).test_client()
+def test_each_user_has_its_own_allowance(limited_app, world, token_for, state_storage):
+    client = limited_app({"API_RATE_LIMIT": "1/minute", **state_storage}).test_client()
     colleague = world.store.add_user(world.workspace_id, "colleague@acme.test")
 
     def in_app_get(user_id):
@@ -86,8 +76,8 @@ def test_each_user_has_its_own_allowance(limited_app, world, token_for, limit_st
     assert in_app_get(colleague.id).status_code == 200
 
 
-def test_unauthenticated_requests_get_their_401_and_spend_nothing(limited_app, world, limit_storage):
-    client = limited_app({"API_RATE_LIMIT": "1/minute", **limit_storage}).test_client()
+def test_unauthenticated_requests_get_their_401_and_spend_nothing(limited_app, world, state_storage):
+    client = limited_app({"API_RATE_LIMIT": "1/minute", **state_storage}).test_client()
 
     refused = [public_get(client, world, key="0123456789ab.wrong-secret-wrong").status_code for _ in range(5)]
     missing = [client.get(PUBLIC.format(world.prospect_id)).status_code for _ in range(5)]

@@ -7,9 +7,7 @@ import logging
 import pytest
 
 from domain.model import AccountStatus, Provider
-from entrypoints.app import create_app
-from entrypoints.bootstrap import ConfigurationError, Services
-from tests.e2e.conftest import JWT_SECRET
+from entrypoints.bootstrap import ConfigurationError
 
 ACCOUNT_STATUS = "/api/v1/webhooks/unipile/account-status/"
 HOSTED_AUTH = "/api/v1/webhooks/unipile/hosted-auth/"
@@ -17,22 +15,9 @@ SECRET = "whsec-7Kq2mV9xT4pL8nR3wZ6yB1cF5hJ0dG2s"
 PROVIDER_ACCOUNT_ID = "t5XY4yQzR9WVrlNFyzPMhw"  # the world's workspace account
 
 
-@pytest.fixture(autouse=True)
-def no_webhook_settings_from_the_environment(monkeypatch):
-    for name in ("UNIPILE_WEBHOOK_SECRET", "UNIPILE_WEBHOOK_HEADER"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def app_for(world, **config):
-    return create_app(
-        {"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True, **config},
-        services=Services(store=world.store, provider=world.provider),
-    )
-
-
 @pytest.fixture
-def client(world):
-    return app_for(world, UNIPILE_WEBHOOK_SECRET=SECRET).test_client()
+def client(make_app):
+    return make_app({"UNIPILE_WEBHOOK_SECRET": SECRET}).test_client()
 
 
 def post(client, path, payload, *, secret=SECRET, header="Unipile-Auth"):
@@ -99,26 +84,28 @@ def test_the_header_name_is_case_insensitive(client, world):
     assert response.status_code == 200
 
 
-def test_the_header_name_can_be_configured(world):
-    client = app_for(world, UNIPILE_WEBHOOK_SECRET=SECRET, UNIPILE_WEBHOOK_HEADER="X-Webhook-Token").test_client()
+def test_the_header_name_can_be_configured(make_app):
+    client = make_app({"UNIPILE_WEBHOOK_SECRET": SECRET, "UNIPILE_WEBHOOK_HEADER": "X-Webhook-Token"}).test_client()
 
     assert_error(post(client, ACCOUNT_STATUS, status_event()), 401, "Missing webhook secret")
     assert post(client, ACCOUNT_STATUS, status_event(), header="X-Webhook-Token").status_code == 200
 
 
-def test_the_settings_are_read_from_the_environment(world, monkeypatch):
+def test_the_settings_are_read_from_the_environment(make_app, monkeypatch):
     monkeypatch.setenv("UNIPILE_WEBHOOK_SECRET", SECRET)
     monkeypatch.setenv("UNIPILE_WEBHOOK_HEADER", "X-Webhook-Token")
-    client = app_for(world).test_client()
+    client = make_app().test_client()
 
     assert post(client, ACCOUNT_STATUS, status_event(), header="X-Webhook-Token").status_code == 200
 
 
 @pytest.mark.parametrize("configured", [{}, {"UNIPILE_WEBHOOK_SECRET": ""}, {"UNIPILE_WEBHOOK_SECRET": None}])
 @pytest.mark.parametrize("path, payload", [(ACCOUNT_STATUS, status_event()), (HOSTED_AUTH, hosted_auth_event(1))])
-def test_without_a_configured_secret_the_app_starts_and_every_webhook_is_503(world, caplog, configured, path, payload):
+def test_without_a_configured_secret_the_app_starts_and_every_webhook_is_503(
+    world, make_app, caplog, configured, path, payload
+):
     with caplog.at_level(logging.WARNING, logger="entrypoints.webhooks"):
-        client = app_for(world, **configured).test_client()
+        client = make_app(configured).test_client()
     before = statuses(world)
 
     for secret in (None, "", SECRET):
@@ -135,17 +122,17 @@ def test_without_a_configured_secret_the_app_starts_and_every_webhook_is_503(wor
     ["x" * 31, " " + SECRET, SECRET + "\n", SECRET + "é", SECRET[:16] + "\x00" + SECRET[16:]],
     ids=["short", "leading-space", "trailing-newline", "non-ascii", "nul"],
 )
-def test_an_unusable_secret_is_refused_at_start_up_without_repeating_it(world, secret):
+def test_an_unusable_secret_is_refused_at_start_up_without_repeating_it(make_app, secret):
     with pytest.raises(ConfigurationError, match="UNIPILE_WEBHOOK_SECRET") as raised:
-        app_for(world, UNIPILE_WEBHOOK_SECRET=secret)
+        make_app({"UNIPILE_WEBHOOK_SECRET": secret})
 
     assert secret.strip() not in str(raised.value)
 
 
 @pytest.mark.parametrize("header", ["", "Unipile Auth", "Unipile-Auth:", "Ünipile-Auth", None])
-def test_an_unusable_header_name_is_refused_at_start_up(world, header):
+def test_an_unusable_header_name_is_refused_at_start_up(make_app, header):
     with pytest.raises(ConfigurationError, match="UNIPILE_WEBHOOK_HEADER"):
-        app_for(world, UNIPILE_WEBHOOK_SECRET=SECRET, UNIPILE_WEBHOOK_HEADER=header)
+        make_app({"UNIPILE_WEBHOOK_SECRET": SECRET, "UNIPILE_WEBHOOK_HEADER": header})
 
 
 # --- account status ------------------------------------------------------------------------------

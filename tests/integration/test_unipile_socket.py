@@ -357,11 +357,8 @@ def test_a_connection_reset_mid_answer_is_unreachable_and_not_retried(serve, pro
     assert server.accepted == 1
 
 
-def test_a_refused_connection_is_unreachable_after_the_retries(provider_for):
-    with socket.create_server(("127.0.0.1", 0)) as placeholder:
-        closed_port = placeholder.getsockname()[1]
-
-    provider = provider_for(f"http://127.0.0.1:{closed_port}", timeout_seconds=2.0)
+def test_a_refused_connection_is_unreachable_after_the_retries(provider_for, unused_tcp_port):
+    provider = provider_for(f"http://127.0.0.1:{unused_tcp_port}", timeout_seconds=2.0)
 
     failure, elapsed = timed_failure(provider)
 

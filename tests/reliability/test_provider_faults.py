@@ -10,7 +10,6 @@ credential or a prospect's LinkedIn URL.
 from __future__ import annotations
 
 import secrets
-import shutil
 import time
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import pytest
 import requests
 
 from entrypoints.errors import PROVIDER_FAILED
+from tests.conftest import migrated_sqlite_url
 from tests.gunicorn_process import GunicornProcess
 from tests.reliability.served import IN_APP, PUBLIC, Credentials, assert_no_secret_in, seed_workspace
 from tests.reliability.unipile_stand_in import RETRY_AFTER_SECONDS, UnipileStandIn
@@ -78,13 +78,12 @@ class MatrixRun:
 def matrix(tmp_path_factory, sqlite_migrated_template) -> MatrixRun:
     """Runs every row once against one server, stops it, and keeps what each test inspects."""
     directory = tmp_path_factory.mktemp("fault-matrix")
-    database = directory / "app.db"
-    shutil.copyfile(sqlite_migrated_template, database)
+    database_url = migrated_sqlite_url(sqlite_migrated_template, directory)
     credentials = Credentials()
     behaviours = ["healthy", *(row.behaviour for row in ROWS)]
     slugs = {behaviour: f"{behaviour.replace('_', '-')}-{secrets.token_hex(4)}" for behaviour in behaviours}
     behaviour_of = {slug: behaviour for behaviour, slug in slugs.items()}
-    seeded = seed_workspace(f"sqlite:///{database}", credentials, slugs=slugs, accounts=behaviours)
+    seeded = seed_workspace(database_url, credentials, slugs=slugs, accounts=behaviours)
 
     # Another host than Unipile's: it must never see a connection, let alone our key.
     redirect_target = UnipileStandIn(host="127.0.0.2")
@@ -92,7 +91,7 @@ def matrix(tmp_path_factory, sqlite_migrated_template) -> MatrixRun:
     server = GunicornProcess(
         directory,
         {
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": database_url,
             "WEB_CONCURRENCY": "1",
             "GUNICORN_THREADS": "4",
             "JWT_SECRET_KEY": credentials.jwt_secret,

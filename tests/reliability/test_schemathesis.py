@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import collections
 import itertools
-import shutil
 import threading
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ from werkzeug.serving import make_server
 from adapters.sql_store import SqlProspectStore, create_engine_for
 from domain.model import AccountStatus, Provider
 from entrypoints.app import create_app
+from tests.conftest import migrated_sqlite_url
 from tests.reliability.served import Credentials, seed_workspace
 from tests.reliability.unipile_stand_in import UnipileStandIn
 
@@ -91,9 +91,7 @@ def run_schemathesis(schema) -> Run:
 
 def _served_schema(tmp_path, sqlite_migrated_template, choose, *, allowed_statuses):
     """The seeded app on a loopback port over a stand-in answering as `choose` says, and its schema."""
-    database = tmp_path / "app.db"
-    shutil.copyfile(sqlite_migrated_template, database)
-    database_url = f"sqlite:///{database}"
+    database_url = migrated_sqlite_url(sqlite_migrated_template, tmp_path)
     credentials = Credentials()
     seeded = seed_workspace(database_url, credentials, slugs=SLUGS, accounts=["main", "second", "third"])
     prospect_ids = [*seeded.prospects.values(), *_prospects_that_cannot_be_checked(database_url, seeded.workspace_id)]
