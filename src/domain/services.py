@@ -29,6 +29,11 @@ INVALID_ACCOUNT_ID = "account_id must be a positive integer"
 
 def workspace_for_api_key(presented_key: str | None, *, store: ProspectStore) -> int:
     """The workspace an `X-API-Key` value speaks for; raises Unauthenticated otherwise."""
+    return api_key_for(presented_key, store=store).workspace_id
+
+
+def api_key_for(presented_key: str | None, *, store: ProspectStore) -> ApiKeyRecord:
+    """The live key an `X-API-Key` value is; raises Unauthenticated otherwise."""
     if presented_key is None or not presented_key.strip():
         raise Unauthenticated(MISSING_API_KEY)
     parts = api_keys.split_api_key(presented_key.strip())
@@ -38,7 +43,7 @@ def workspace_for_api_key(presented_key: str | None, *, store: ProspectStore) ->
     record = store.api_key_by_prefix(prefix)
     if record is None or record.revoked or not api_keys.secret_matches(record, secret):
         raise Unauthenticated(INVALID_API_KEY)
-    return record.workspace_id
+    return record
 
 
 def workspace_for_user(identity: object, *, store: ProspectStore) -> int:

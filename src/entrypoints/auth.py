@@ -12,7 +12,7 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 
-from domain import api_keys, services
+from domain import services
 from domain.ports import ProspectStore
 from entrypoints.errors import error_response
 from entrypoints.rate_limits import identify_caller
@@ -75,12 +75,10 @@ def _is_a_bounded_access_token(_header: dict, payload: dict) -> bool:
 
 
 def workspace_from_api_key(store: ProspectStore) -> int:
-    presented = request.headers.get("X-API-Key")
-    workspace_id = services.workspace_for_api_key(presented, store=store)
-    # Authenticated, so the key parses; its prefix is public and names the key, not its secret.
-    prefix, _secret = api_keys.split_api_key((presented or "").strip()) or ("", "")
-    identify_caller(f"api-key:{prefix}")
-    return workspace_id
+    key = services.api_key_for(request.headers.get("X-API-Key"), store=store)
+    # The prefix is public and names the key, not its secret.
+    identify_caller(f"api-key:{key.prefix}")
+    return key.workspace_id
 
 
 def workspace_from_token(store: ProspectStore) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -57,20 +57,15 @@ def _id_argument(value: int, what: str) -> int:
     return value
 
 
-def _status(value: str) -> AccountStatus:
-    try:
-        return AccountStatus(value.upper())
-    except ValueError:
-        known = ", ".join(status.value for status in AccountStatus)
-        raise click.ClickException(f"unknown status {value!r}; expected one of {known}") from None
+_Choice = TypeVar("_Choice", AccountStatus, Provider)
 
 
-def _provider(value: str) -> Provider:
+def _choice(kind: type[_Choice], value: str, what: str) -> _Choice:
     try:
-        return Provider(value.upper())
+        return kind(value.upper())
     except ValueError:
-        known = ", ".join(provider.value for provider in Provider)
-        raise click.ClickException(f"unknown provider {value!r}; expected one of {known}") from None
+        known = ", ".join(member.value for member in kind)
+        raise click.ClickException(f"unknown {what} {value!r}; expected one of {known}") from None
 
 
 def _account_json(account: Any) -> dict[str, Any]:
@@ -184,7 +179,8 @@ def accounts_create(workspace_id: int, provider_account_id: str, provider: str, 
         raise click.ClickException(
             f"--provider-account-id must be 1 to {MAX_PROVIDER_ACCOUNT_ID_LENGTH} printable characters"
         )
-    chosen_provider, chosen_status = _provider(provider), _status(status)
+    chosen_provider = _choice(Provider, provider, "provider")
+    chosen_status = _choice(AccountStatus, status, "status")
     with _WorkspaceErrors(workspace_id):
         try:
             account = _store().add_account(
@@ -202,7 +198,7 @@ def accounts_create(workspace_id: int, provider_account_id: str, provider: str, 
 @click.argument("account_id", type=int)
 @click.argument("status")
 def accounts_set_status(account_id: int, status: str) -> None:
-    chosen_status = _status(status)
+    chosen_status = _choice(AccountStatus, status, "status")
     account = _store().set_account_status(_id_argument(account_id, "account"), chosen_status)
     if account is None:
         raise click.ClickException(f"account {account_id} does not exist")
