@@ -112,18 +112,15 @@ def record_hosted_auth(
     that is no workspace is logged and ignored, so the provider does not retry it forever.
     """
     workspace_id = workspace_id_from_name(workspace_name)
-    if workspace_id is None or store.workspace(workspace_id) is None:
-        logger.warning(
-            "Hosted-auth %s for provider account %s ignored: its name %r names no workspace",
-            status.value,
-            provider_account_id,
-            workspace_name[:64],
-        )
-        return HostedAuthOutcome(workspace_found=False)
+    if workspace_id is None:
+        return _no_workspace(workspace_name, provider_account_id, status)
     existing = _in_workspace(store, workspace_id, provider_account_id)
     if not existing:
         try:
             created = store.add_account(workspace_id, Provider.LINKEDIN, provider_account_id, status)
+        except UnknownWorkspace:
+            # Checked by the insert itself: no lookup of the workspace beforehand.
+            return _no_workspace(workspace_name, provider_account_id, status)
         except AccountAlreadyConnected:
             # A concurrent delivery of the same callback connected it first.
             existing = _in_workspace(store, workspace_id, provider_account_id)
@@ -138,6 +135,16 @@ def record_hosted_auth(
             return HostedAuthOutcome(workspace_found=True, created=created)
     update = _set_status(existing, status, store=store, reported_by="hosted auth")
     return HostedAuthOutcome(workspace_found=True, update=update)
+
+
+def _no_workspace(workspace_name: str, provider_account_id: str, status: AccountStatus) -> HostedAuthOutcome:
+    logger.warning(
+        "Hosted-auth %s for provider account %s ignored: its name %r names no workspace",
+        status.value,
+        provider_account_id,
+        workspace_name[:64],
+    )
+    return HostedAuthOutcome(workspace_found=False)
 
 
 def workspace_id_from_name(name: str) -> int | None:
