@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote, urlsplit
+from dataclasses import replace
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+import requests
 import responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,3 +84,32 @@ def test_any_text_is_refused_or_becomes_exactly_one_safe_path_segment(text):
     assert ".." not in segment
     assert unquote(segment, errors="strict") == profile.value
     assert profile.value.casefold() not in {"me", "relations", "invite", "following", "followers"}
+
+
+@settings(deadline=None, max_examples=200)
+@given(identifiers | slugs, st.text(min_size=1))
+def test_the_url_sent_is_the_one_requests_builds_from_the_path_and_query(slug, provider_account_id):
+    # The adapter encodes the query itself; the bytes on the wire must not change for it.
+    try:
+        profile = profile_identifier(f"https://www.linkedin.com/in/{slug}")
+    except InvalidLinkedInProfileUrl:
+        return
+    account = replace(ACCOUNT, provider_account_id=provider_account_id)
+
+    with responses.RequestsMock() as unipile:
+        unipile.get(re.compile(re.escape(BASE_URL) + ".*"), json=PROFILE)
+        provider = UnipileLinkedInProvider(BASE_URL, "key")
+        provider.profile_relationship(account, profile)
+        provider.close()
+        sent = unipile.calls[0].request.url
+
+    expected_query = {"account_id": provider_account_id, "notify": "false"}
+    if profile.linkedin_api is not None:
+        expected_query["linkedin_api"] = profile.linkedin_api.value
+    built_by_requests = requests.Request(
+        "GET", f"{BASE_URL}{USERS_PATH}{quote(profile.value, safe='')}", params=expected_query
+    ).prepare()
+    assert sent == built_by_requests.url
+    assert parse_qs(urlsplit(sent).query, keep_blank_values=True, strict_parsing=True) == {
+        name: [value] for name, value in expected_query.items()
+    }
