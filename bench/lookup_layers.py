@@ -1,10 +1,11 @@
-"""CPU of one key lookup on PostgreSQL through each layer: where a check's database CPU goes.
+"""CPU of a check's one lookup on PostgreSQL through each layer: where a check's database CPU goes.
 
     .venv/bin/python bench/lookup_layers.py [--postgres-url URL] [--lookups N] [--rounds R]
 
-On a throwaway database seeded as `make bench` seeds it, runs the store's own key lookup (`SqlProspectStore.api_key_by_prefix`), the same statement through
-an engine whose connections are already in autocommit (no isolation switch on each checkout and
-return), and the same SQL on one bare psycopg connection. Rounds alternate, and each figure is the
+On a throwaway database seeded as `make bench` seeds it, runs the store's own lookup of a check
+(`SqlProspectStore.check_lookup`: the API key, the prospect, its workspace's accounts), the same
+statement through a store whose engine switches each checked-out connection to autocommit and back,
+and the same SQL on one bare psycopg connection. Rounds alternate, and each figure is the
 median of the rounds' CPU per lookup in this process (PostgreSQL's own work is not counted).
 """
 
@@ -24,8 +25,11 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "bench")]
 
-from adapters.sql_store import _API_KEY_BY_PREFIX, SqlProspectStore, create_engine_for  # noqa: E402
+from adapters.sql_store import _CHECK_LOOKUP, SqlProspectStore, create_engine_for  # noqa: E402
 from run import seed, throwaway_database  # noqa: E402
+
+# A prospect of workspace 1, whose key the seed names 000000000001.
+PROSPECT_ID = 11
 
 
 def cpu_per_call(call: Callable[[], object], count: int) -> float:
@@ -54,17 +58,20 @@ def measure(database_url: str, args: argparse.Namespace) -> None:
     store = SqlProspectStore(store_engine)
     switching = SqlProspectStore(create_engine(url).execution_options(isolation_level="AUTOCOMMIT"))
     bare = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
-    sql = str(_API_KEY_BY_PREFIX.compile(dialect=store_engine.dialect))
+    sql = str(_CHECK_LOOKUP.compile(dialect=store_engine.dialect))
+    parameters = {"prefix": "000000000001", "user_id": None, "prospect_id": PROSPECT_ID}
 
     def through_psycopg() -> object:
         with bare.cursor() as cursor:
-            cursor.execute(sql, {"prefix": "000000000001"})
-            return cursor.fetchone()
+            cursor.execute(sql, parameters)
+            return cursor.fetchall()
 
     paths = {
-        "the store (SQLAlchemy Core, connections kept in autocommit)": lambda: store.api_key_by_prefix("000000000001"),
-        "a store switching each connection to autocommit and back": lambda: switching.api_key_by_prefix(
-            "000000000001"
+        "the store (SQLAlchemy Core, connections kept in autocommit)": lambda: store.check_lookup(
+            PROSPECT_ID, api_key_prefix="000000000001"
+        ),
+        "a store switching each connection to autocommit and back": lambda: switching.check_lookup(
+            PROSPECT_ID, api_key_prefix="000000000001"
         ),
         "psycopg alone, one connection": through_psycopg,
     }

@@ -11,6 +11,7 @@ from domain.model import (
     AccountStatus,
     ApiKeyRecord,
     CheckContext,
+    CheckLookup,
     ConnectedAccount,
     ProfileRelationship,
     Prospect,
@@ -35,16 +36,18 @@ class FakeProspectStore:
     def ready(self) -> bool:
         return self.available
 
-    def check_context(self, prospect_id: int) -> CheckContext | None:
+    def check_lookup(
+        self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
+    ) -> CheckLookup:
         prospect = self.prospects.get(prospect_id)
-        if prospect is None:
-            return None
-        accounts = tuple(
-            account
-            for account in sorted(self.accounts.values(), key=lambda account: account.id)
-            if account.workspace_id == prospect.workspace_id
+        context = None
+        if prospect is not None:
+            context = CheckContext(prospect=prospect, accounts=self.accounts_of_workspace(prospect.workspace_id))
+        return CheckLookup(
+            context=context,
+            api_key=None if api_key_prefix is None else self.api_key_by_prefix(api_key_prefix),
+            user=None if user_id is None else self.user(user_id),
         )
-        return CheckContext(prospect=prospect, accounts=accounts)
 
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
         return next((key for key in self.api_keys.values() if key.prefix == prefix), None)

@@ -53,6 +53,7 @@ from domain.model import (
     AccountStatus,
     ApiKeyRecord,
     CheckContext,
+    CheckLookup,
     ConnectedAccount,
     Prospect,
     Provider,
@@ -166,15 +167,28 @@ _HAS_KNOWN_PROVIDER = connected_accounts.c.provider.in_(
 # check cost as much CPU as running it (bench/RESULTS.md).
 _API_KEY_BY_PREFIX = select(api_keys).where(api_keys.c.prefix == bindparam("prefix"))
 _USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
-_CHECK_CONTEXT = (
-    select(prospects, connected_accounts)
+# A check's one statement: its caller's key or user, its prospect, the accounts of the prospect's
+# workspace. Each part is a LEFT JOIN from a one-row anchor, so each is found or absent on its own;
+# the parameters not asked for are NULL and match nothing.
+_CHECK_ANCHOR = select(literal_column("1").label("anchor")).subquery("check_anchor")
+_CHECK_LOOKUP = (
+    select(
+        api_keys.c.id, api_keys.c.workspace_id, api_keys.c.name, api_keys.c.prefix,
+        api_keys.c.secret_hash, api_keys.c.revoked_at,
+        users.c.id, users.c.workspace_id, users.c.email,
+        prospects.c.id, prospects.c.workspace_id, prospects.c.linkedin_profile_url,
+        connected_accounts.c.id, connected_accounts.c.workspace_id, connected_accounts.c.provider,
+        connected_accounts.c.provider_account_id, connected_accounts.c.status,
+    )
     .select_from(
-        prospects.outerjoin(
+        _CHECK_ANCHOR.outerjoin(api_keys, api_keys.c.prefix == bindparam("prefix", type_=String))
+        .outerjoin(users, users.c.id == bindparam("user_id", type_=_ID))
+        .outerjoin(prospects, prospects.c.id == bindparam("prospect_id", type_=_ID))
+        .outerjoin(
             connected_accounts,
             and_(connected_accounts.c.workspace_id == prospects.c.workspace_id, _HAS_KNOWN_PROVIDER),
         )
     )
-    .where(prospects.c.id == bindparam("prospect_id"))
     .order_by(connected_accounts.c.id)
 )
 
@@ -259,17 +273,29 @@ class SqlProspectStore:
             _log_unavailable(exc)
             raise StoreUnavailable() from exc
 
-    def check_context(self, prospect_id: int) -> CheckContext | None:
-        if not _is_storable_id(prospect_id):
-            return None
-        rows = self._read(_CHECK_CONTEXT, {"prospect_id": prospect_id}, MappingResult.all)
-        if not rows:
-            return None
-        return CheckContext(
-            prospect=_prospect_from(rows[0]),
-            accounts=tuple(
-                _account_from(row) for row in rows if row[connected_accounts.c.id] is not None
-            ),
+    def check_lookup(
+        self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
+    ) -> CheckLookup:
+        # What no row can hold matches nothing, as NULL does.
+        parameters = {
+            "prospect_id": prospect_id if _is_storable_id(prospect_id) else None,
+            "prefix": api_key_prefix if _is_storable_text(api_key_prefix) else None,
+            "user_id": user_id if _is_storable_id(user_id) else None,
+        }
+        rows = self._read(_CHECK_LOOKUP, parameters, MappingResult.all)
+        first = rows[0]  # the anchor's row is always there
+        context = None
+        if first[prospects.c.id] is not None:
+            context = CheckContext(
+                prospect=_prospect_from(first),
+                accounts=tuple(
+                    _account_from(row) for row in rows if row[connected_accounts.c.id] is not None
+                ),
+            )
+        return CheckLookup(
+            context=context,
+            api_key=None if first[api_keys.c.id] is None else _api_key_from(first),
+            user=None if first[users.c.id] is None else _user_from(first),
         )
 
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
@@ -416,13 +442,15 @@ def _log_unavailable(exc: Exception) -> None:
     logger.warning("Database unavailable (%s)", type(exc).__name__)
 
 
-def _is_storable_id(value: int) -> bool:
+def _is_storable_id(value: int | None) -> bool:
     # Drivers raise OverflowError (SQLite) or a range error (PostgreSQL) beyond 64 bits.
-    return -MAX_ID - 1 <= value <= MAX_ID
+    return value is not None and -MAX_ID - 1 <= value <= MAX_ID
 
 
-def _is_storable_text(value: str) -> bool:
+def _is_storable_text(value: str | None) -> bool:
     # PostgreSQL refuses NUL characters and no driver encodes lone surrogates: neither is stored.
+    if value is None:
+        return False
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

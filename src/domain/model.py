@@ -147,6 +147,18 @@ class CheckContext:
     accounts: tuple[ConnectedAccount, ...]
 
 
+@dataclass(frozen=True)
+class CheckLookup:
+    """What one check reads from storage, in one round trip: its caller and its prospect.
+
+    Each part is None when what it names does not exist.
+    """
+
+    context: CheckContext | None
+    api_key: ApiKeyRecord | None = None
+    user: User | None = None
+
+
 class InvitationType(str, enum.Enum):
     SENT = "SENT"
     RECEIVED = "RECEIVED"

@@ -8,7 +8,7 @@ from typing import Protocol
 from domain.model import (
     AccountStatus,
     ApiKeyRecord,
-    CheckContext,
+    CheckLookup,
     ConnectedAccount,
     ProfileRelationship,
     ProviderAccount,
@@ -31,8 +31,11 @@ class ProspectStore(Protocol):
     def ready(self) -> bool:
         """True when the store answers a trivial query now; never raises."""
 
-    def check_context(self, prospect_id: int) -> CheckContext | None:
-        """The prospect and every connected account of its workspace, in one round trip."""
+    def check_lookup(
+        self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
+    ) -> CheckLookup:
+        """In one round trip: the prospect with every connected account of its workspace, and the
+        API key with `api_key_prefix` or the user with `user_id`."""
 
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None: ...
 

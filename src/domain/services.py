@@ -13,7 +13,9 @@ from domain.errors import (
 from domain.model import (
     MAX_ID,
     ApiKeyRecord,
+    CheckContext,
     ConnectionStatus,
+    User,
     connection_status_from,
     positive_id,
     select_account,
@@ -27,32 +29,54 @@ INVALID_TOKEN = "Invalid or expired token"
 INVALID_ACCOUNT_ID = "account_id must be a positive integer"
 
 
-def workspace_for_api_key(presented_key: str | None, *, store: ProspectStore) -> int:
-    """The workspace an `X-API-Key` value speaks for; raises Unauthenticated otherwise."""
-    return api_key_for(presented_key, store=store).workspace_id
+def api_key_check(
+    presented_key: str | None, prospect_id: int, *, store: ProspectStore
+) -> tuple[ApiKeyRecord, CheckContext | None]:
+    """The live key an `X-API-Key` value is, and the context of the prospect it asks about.
+
+    Both are read in one round trip; nothing is answered about the prospect unless the key holds.
+    Raises Unauthenticated.
+    """
+    prefix, secret = _key_parts(presented_key)
+    lookup = store.check_lookup(prospect_id, api_key_prefix=prefix)
+    return _live_key(lookup.api_key, secret), lookup.context
+
+
+def user_check(
+    identity: object, prospect_id: int, *, store: ProspectStore
+) -> tuple[User, CheckContext | None]:
+    """The user a verified token names, and the context of the prospect it asks about.
+
+    A token for a vanished user is refused: raises Unauthenticated.
+    """
+    user_id = positive_id(identity) if isinstance(identity, str) else None
+    if user_id is None or user_id > MAX_ID:
+        raise Unauthenticated(INVALID_TOKEN)
+    lookup = store.check_lookup(prospect_id, user_id=user_id)
+    if lookup.user is None:
+        raise Unauthenticated(INVALID_TOKEN)
+    return lookup.user, lookup.context
 
 
 def api_key_for(presented_key: str | None, *, store: ProspectStore) -> ApiKeyRecord:
     """The live key an `X-API-Key` value is; raises Unauthenticated otherwise."""
+    prefix, secret = _key_parts(presented_key)
+    return _live_key(store.api_key_by_prefix(prefix), secret)
+
+
+def _key_parts(presented_key: str | None) -> tuple[str, str]:
     if presented_key is None or not presented_key.strip():
         raise Unauthenticated(MISSING_API_KEY)
     parts = api_keys.split_api_key(presented_key.strip())
     if parts is None:
         raise Unauthenticated(INVALID_API_KEY)
-    prefix, secret = parts
-    record = store.api_key_by_prefix(prefix)
+    return parts
+
+
+def _live_key(record: ApiKeyRecord | None, secret: str) -> ApiKeyRecord:
     if record is None or record.revoked or not api_keys.secret_matches(record, secret):
         raise Unauthenticated(INVALID_API_KEY)
     return record
-
-
-def workspace_for_user(identity: object, *, store: ProspectStore) -> int:
-    """The workspace of the user a verified token names; a token for a vanished user is refused."""
-    user_id = positive_id(identity) if isinstance(identity, str) else None
-    user = store.user(user_id) if user_id is not None and user_id <= MAX_ID else None
-    if user is None:
-        raise Unauthenticated(INVALID_TOKEN)
-    return user.workspace_id
 
 
 def issue_api_key(workspace_id: int, name: str | None, *, store: ProspectStore) -> tuple[ApiKeyRecord, str]:
@@ -75,18 +99,17 @@ def requested_account_id(text: str | None) -> int | None:
 def check_connection_status(
     *,
     workspace_id: int,
-    prospect_id: int,
+    context: CheckContext | None,
     requested_account: str | None,
-    store: ProspectStore,
     provider: LinkedInProvider,
 ) -> ConnectionStatus:
     """Ask the provider, live, whether the prospect is a 1st-degree connection of a workspace account.
 
+    `context` is what storage holds for the prospect the caller named (None: no such prospect);
     `requested_account` is the caller's `account_id` text: absent or empty means the default account.
     The checks run in the contract's order: prospect exists, belongs to the caller's workspace,
     has a usable LinkedIn URL, an account can be chosen; only then is the provider called.
     """
-    context = store.check_context(prospect_id) if 0 < prospect_id <= MAX_ID else None
     if context is None:
         raise ProspectNotFound()
     prospect = context.prospect

@@ -13,6 +13,7 @@ from flask_jwt_extended import (
 )
 
 from domain import services
+from domain.model import CheckContext
 from domain.ports import ProspectStore
 from entrypoints.errors import error_response
 from entrypoints.rate_limits import identify_caller
@@ -74,19 +75,21 @@ def _is_a_bounded_access_token(_header: dict, payload: dict) -> bool:
     )
 
 
-def workspace_from_api_key(store: ProspectStore) -> int:
-    key = services.api_key_for(request.headers.get("X-API-Key"), store=store)
+def api_key_check(store: ProspectStore, prospect_id: int) -> tuple[int, CheckContext | None]:
+    """The caller's workspace and the prospect's context, for a request with an `X-API-Key`."""
+    key, context = services.api_key_check(request.headers.get("X-API-Key"), prospect_id, store=store)
     # The prefix is public and names the key, not its secret.
     identify_caller(f"api-key:{key.prefix}")
-    return key.workspace_id
+    return key.workspace_id, context
 
 
-def workspace_from_token(store: ProspectStore) -> int:
+def token_check(store: ProspectStore, prospect_id: int) -> tuple[int, CheckContext | None]:
+    """The caller's workspace and the prospect's context, for a request with a bearer token."""
     verify_jwt_in_request()
     identity = get_jwt_identity()
-    workspace_id = services.workspace_for_user(identity, store=store)
+    user, context = services.user_check(identity, prospect_id, store=store)
     identify_caller(f"user:{identity}")
-    return workspace_id
+    return user.workspace_id, context
 
 
 def access_token_for(user_id: int, expires_in_seconds: int) -> str:

@@ -264,7 +264,7 @@ def _existing_demo(path: Path) -> dict[str, Any] | None:
     """The saved demo, if its key still opens this database (it may have been deleted since)."""
     try:
         seeded = json.loads(path.read_text())
-        services.workspace_for_api_key(seeded["api_key"], store=_store())
+        services.api_key_for(seeded["api_key"], store=_store())
     except (OSError, ValueError, KeyError, TypeError, Unauthenticated):
         return None
     return seeded

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from domain.model import ConnectionStatus, positive_id
+from domain.model import CheckContext, ConnectionStatus, positive_id
 from domain.services import check_connection_status
-from entrypoints.auth import workspace_from_api_key, workspace_from_token
+from entrypoints.auth import api_key_check, token_check
 from entrypoints.bootstrap import Services
 from entrypoints.observability import note
 from entrypoints.rate_limits import spend_rate_limit
@@ -19,25 +19,31 @@ blueprint = Blueprint("connection_status", __name__)
 @blueprint.get("/api/v1/public/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_api_key(prospect_id: str) -> Response:
     services = _services()
-    return _check(services, workspace_from_api_key(services.store), prospect_id)
+    checked_id = _prospect_id(prospect_id)
+    return _check(services, checked_id, *api_key_check(services.store, checked_id))
 
 
 @blueprint.get("/api/v1/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_token(prospect_id: str) -> Response:
     services = _services()
-    return _check(services, workspace_from_token(services.store), prospect_id)
+    checked_id = _prospect_id(prospect_id)
+    return _check(services, checked_id, *token_check(services.store, checked_id))
 
 
-def _check(services: Services, workspace_id: int, raw_prospect_id: str) -> Response:
-    # Anything that is not a plain id names no prospect: the contract's 404.
-    prospect_id = positive_id(raw_prospect_id) or 0
+def _prospect_id(text: str) -> int:
+    # Anything that is not a plain id names no prospect: the contract's 404, once authenticated.
+    return positive_id(text) or 0
+
+
+def _check(
+    services: Services, prospect_id: int, workspace_id: int, context: CheckContext | None
+) -> Response:
     note(workspace_id=workspace_id, prospect_id=prospect_id or None)
     spend_rate_limit()
     status = check_connection_status(
         workspace_id=workspace_id,
-        prospect_id=prospect_id,
+        context=context,
         requested_account=request.args.get("account_id"),
-        store=services.store,
         provider=services.provider,
     )
     return jsonify(_serialise(status))

@@ -20,7 +20,7 @@ from adapters.sql_store import (
     workspaces,
 )
 from domain.errors import StoreUnavailable
-from domain.model import AccountStatus, Provider
+from domain.model import AccountStatus, CheckContext, CheckLookup, Provider
 
 LINKEDIN_URL = "https://www.linkedin.com/in/jane-doe"
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -38,20 +38,22 @@ def record_statements(engine: sa.Engine) -> list[str]:
     return statements
 
 
-def test_each_lookup_on_the_request_path_is_one_statement(engine):
+def test_a_check_reads_its_caller_and_its_prospect_in_one_statement(engine):
     store = SqlProspectStore(engine)
     workspace = store.add_workspace("Acme")
-    for number in range(3):
+    accounts = tuple(
         store.add_account(workspace.id, Provider.LINKEDIN, f"acc-{number}", AccountStatus.OK)
+        for number in range(3)
+    )
     prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
     key = store.add_api_key(workspace.id, None, "a1b2c3d4e5f6", "hash")
     user = store.add_user(workspace.id, "ada@example.com")
+    context = CheckContext(prospect=prospect, accounts=accounts)
     statements = record_statements(engine)
 
-    assert len(store.check_context(prospect.id).accounts) == 3
-    assert store.api_key_by_prefix(key.prefix) == key
-    assert store.user(user.id) == user
-    assert len(statements) == 3
+    assert store.check_lookup(prospect.id, api_key_prefix=key.prefix) == CheckLookup(context, api_key=key)
+    assert store.check_lookup(prospect.id, user_id=user.id) == CheckLookup(context, user=user)
+    assert len(statements) == 2
 
 
 def test_revoking_again_keeps_the_time_of_the_first_revocation(engine):
@@ -88,7 +90,7 @@ def test_an_account_status_this_release_does_not_know_makes_the_account_unusable
     prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
     write_past_the_store(engine, account.id, status="SOME_NEW_STATUS")
 
-    (stored,) = store.check_context(prospect.id).accounts
+    (stored,) = store.check_lookup(prospect.id).context.accounts
 
     assert stored.status is AccountStatus.ERROR and not stored.can_check_linkedin
 
@@ -101,7 +103,7 @@ def test_an_account_of_a_provider_this_release_does_not_know_is_left_out(engine)
     prospect = store.add_prospect(workspace.id, LINKEDIN_URL)
     write_past_the_store(engine, unknown.id, provider="SOME_NEW_PROVIDER")
 
-    assert store.check_context(prospect.id).accounts == (known,)
+    assert store.check_lookup(prospect.id).context.accounts == (known,)
     assert store.set_account_status(unknown.id, AccountStatus.STOPPED) is None
 
 
@@ -153,12 +155,12 @@ def test_a_sqlite_store_that_cannot_open_its_file_is_not_ready(tmp_path):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda store: store.check_context(1),
+        lambda store: store.check_lookup(1, api_key_prefix="a1b2c3d4e5f6"),
         lambda store: store.api_key_by_prefix("a1b2c3d4e5f6"),
         lambda store: store.user(1),
         lambda store: store.add_workspace("Acme"),
     ],
-    ids=["check-context", "api-key", "user", "write"],
+    ids=["check", "api-key", "user", "write"],
 )
 def test_a_database_that_cannot_be_reached_is_unavailable_not_an_error(call):
     # Nothing listens on port 1: the connection is refused at once.
@@ -210,7 +212,7 @@ def retries_logged(caplog) -> int:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("first", ["check-context", "api-key", "user", "ready"])
+@pytest.mark.parametrize("first", ["check", "api-key", "user", "ready"])
 def test_lookups_answer_after_the_database_closed_every_pooled_connection(
     pg_named_engine, pg_admin_engine, caplog, first
 ):
@@ -222,7 +224,8 @@ def test_lookups_answer_after_the_database_closed_every_pooled_connection(
     key = store.add_api_key(workspace.id, None, "a1b2c3d4e5f6", "hash")
     user = store.add_user(workspace.id, "ada@example.com")
     lookups = {
-        "check-context": lambda: store.check_context(prospect.id).accounts == (account,),
+        "check": lambda: store.check_lookup(prospect.id, user_id=user.id)
+        == CheckLookup(context=CheckContext(prospect=prospect, accounts=(account,)), user=user),
         "api-key": lambda: store.api_key_by_prefix(key.prefix) == key,
         "user": lambda: store.user(user.id) == user,
         "ready": store.ready,
@@ -268,7 +271,7 @@ def test_lookups_leave_no_transaction_open_on_the_server(pg_named_engine, pg_adm
 
     # Held open, as a pooled connection sits between checks.
     with engine.connect() as held:
-        store.check_context(prospect.id)
+        store.check_lookup(prospect.id, api_key_prefix=key.prefix)
         store.api_key_by_prefix(key.prefix)
         held.execute(sa.select(workspaces.c.id)).all()
         with pg_admin_engine.connect() as admin:
@@ -303,7 +306,7 @@ def test_a_lookup_on_a_database_that_does_not_answer_tries_to_connect_once(unuse
     started = time.monotonic()
 
     with pytest.raises(StoreUnavailable):
-        store.check_context(1)
+        store.check_lookup(1)
 
     # One attempt: a database that does not answer at all costs one connect timeout, not two.
     assert len(attempts) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, UnknownWorkspace
-from domain.model import MAX_ID, AccountStatus, CheckContext, Provider, Workspace
+from domain.model import MAX_ID, AccountStatus, CheckContext, CheckLookup, Provider, Workspace
 from domain.ports import ProspectStore
 from tests.fakes import FakeProspectStore
 
@@ -20,7 +20,7 @@ def store(request) -> ProspectStore:
     return request.getfixturevalue(SQL_STORE_FIXTURES[request.param])
 
 
-def test_check_context_holds_the_prospect_and_exactly_its_workspace_accounts_by_id(store):
+def test_check_lookup_holds_the_prospect_and_exactly_its_workspace_accounts_by_id(store):
     ours = store.add_workspace("Ours")
     theirs = store.add_workspace("Theirs")
     first = store.add_account(ours.id, Provider.LINKEDIN, "acc-1", AccountStatus.OK)
@@ -30,16 +30,55 @@ def test_check_context_holds_the_prospect_and_exactly_its_workspace_accounts_by_
     prospect = store.add_prospect(ours.id, "https://www.linkedin.com/in/jane-doe")
     store.add_prospect(theirs.id, "https://www.linkedin.com/in/john-doe")
 
-    assert store.check_context(prospect.id) == CheckContext(
+    assert store.check_lookup(prospect.id).context == CheckContext(
         prospect=prospect, accounts=(first, second, third)
     )
 
 
-def test_check_context_of_a_workspace_without_accounts_has_no_accounts(store):
+def test_check_lookup_of_a_workspace_without_accounts_has_no_accounts(store):
     workspace = store.add_workspace("Empty")
     prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe")
 
-    assert store.check_context(prospect.id) == CheckContext(prospect=prospect, accounts=())
+    assert store.check_lookup(prospect.id).context == CheckContext(prospect=prospect, accounts=())
+
+
+def test_check_lookup_finds_the_caller_and_the_prospect_each_on_its_own(store):
+    ours = store.add_workspace("Ours")
+    theirs = store.add_workspace("Theirs")
+    our_account = store.add_account(ours.id, Provider.LINKEDIN, "acc-ours", AccountStatus.OK)
+    their_account = store.add_account(theirs.id, Provider.LINKEDIN, "acc-theirs", AccountStatus.OK)
+    our_prospect = store.add_prospect(ours.id, "https://www.linkedin.com/in/jane-doe")
+    their_prospect = store.add_prospect(theirs.id, "https://www.linkedin.com/in/john-doe")
+    key = store.add_api_key(ours.id, None, "a1b2c3d4e5f6", "hash")
+    revoked = store.revoke_api_key(store.add_api_key(ours.id, None, "0f0f0f0f0f0f", "hash-2").id)
+    user = store.add_user(ours.id, "ada@example.com")
+    ours_context = CheckContext(prospect=our_prospect, accounts=(our_account,))
+    # The prospect's own workspace's accounts, whoever asks: the check refuses a foreign one.
+    theirs_context = CheckContext(prospect=their_prospect, accounts=(their_account,))
+
+    assert store.check_lookup(our_prospect.id, api_key_prefix=key.prefix) == CheckLookup(
+        ours_context, api_key=key
+    )
+    assert store.check_lookup(their_prospect.id, user_id=user.id) == CheckLookup(
+        theirs_context, user=user
+    )
+    assert store.check_lookup(our_prospect.id, api_key_prefix=revoked.prefix).api_key == revoked
+    assert store.check_lookup(our_prospect.id, api_key_prefix="ffffffffffff") == CheckLookup(ours_context)
+    assert store.check_lookup(our_prospect.id, user_id=user.id + 1000) == CheckLookup(ours_context)
+    assert store.check_lookup(0, api_key_prefix=key.prefix) == CheckLookup(None, api_key=key)
+    assert store.check_lookup(their_prospect.id) == CheckLookup(theirs_context)
+    for unstorable_prefix in ["a1b2c3\x00d4e5f6", "\ud800"]:
+        assert store.check_lookup(our_prospect.id, api_key_prefix=unstorable_prefix).api_key is None
+
+
+@pytest.mark.parametrize("huge_id", IDS_BEYOND_64_BITS)
+def test_check_lookup_with_ids_beyond_64_bits_finds_nothing_for_them(store, huge_id):
+    workspace = store.add_workspace("Acme")
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe")
+    user = store.add_user(workspace.id, "ada@example.com")
+
+    assert store.check_lookup(huge_id, user_id=user.id) == CheckLookup(None, user=user)
+    assert store.check_lookup(prospect.id, user_id=huge_id).user is None
 
 
 @pytest.mark.parametrize("unknown_id", [0, -1, MAX_ID])
@@ -47,7 +86,7 @@ def test_lookups_of_unknown_ids_answer_none(store, unknown_id):
     workspace = store.add_workspace("Acme")
     store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane-doe")
 
-    assert store.check_context(unknown_id) is None
+    assert store.check_lookup(unknown_id).context is None
     assert store.user(unknown_id) is None
     assert store.revoke_api_key(unknown_id) is None
     assert store.set_account_status(unknown_id, AccountStatus.OK) is None
@@ -57,7 +96,7 @@ def test_lookups_of_unknown_ids_answer_none(store, unknown_id):
 
 @pytest.mark.parametrize("huge_id", IDS_BEYOND_64_BITS)
 def test_ids_beyond_64_bits_name_nothing(store, huge_id):
-    assert store.check_context(huge_id) is None
+    assert store.check_lookup(huge_id).context is None
     assert store.user(huge_id) is None
     assert store.revoke_api_key(huge_id) is None
     assert store.set_account_status(huge_id, AccountStatus.OK) is None
@@ -165,7 +204,7 @@ def test_account_status_change_is_seen_by_the_next_check(store):
         "acc-1",
     )
     assert updated.status is AccountStatus.CREDENTIALS and not updated.can_check_linkedin
-    assert store.check_context(prospect.id).accounts == (updated, other)
+    assert store.check_lookup(prospect.id).context.accounts == (updated, other)
 
 
 @pytest.mark.parametrize(
@@ -185,7 +224,7 @@ def test_prospect_url_round_trips_unchanged(store, url):
     prospect = store.add_prospect(workspace.id, url)
 
     assert prospect.linkedin_profile_url == url
-    assert store.check_context(prospect.id).prospect == prospect
+    assert store.check_lookup(prospect.id).context.prospect == prospect
 
 
 def test_workspace_is_found_by_id(store):

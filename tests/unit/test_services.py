@@ -37,9 +37,8 @@ def workspace(store):
 def check(store, provider, workspace_id, prospect_id, account_id=None):
     return services.check_connection_status(
         workspace_id=workspace_id,
-        prospect_id=prospect_id,
+        context=store.check_lookup(prospect_id).context,
         requested_account=None if account_id is None else str(account_id),
-        store=store,
         provider=provider,
     )
 
@@ -147,33 +146,55 @@ def test_provider_failure_passes_through_with_its_code(store, provider, workspac
 
 def test_api_key_authenticates_its_workspace_until_revoked(store, workspace):
     record, key = services.issue_api_key(workspace.id, "ci", store=store)
-    assert services.workspace_for_api_key(key, store=store) == workspace.id
-    assert services.workspace_for_api_key(f"  {key} ", store=store) == workspace.id
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
+
+    found, context = services.api_key_check(key, prospect.id, store=store)
+
+    assert (found, found.workspace_id, context.prospect) == (record, workspace.id, prospect)
+    assert services.api_key_check(f"  {key} ", prospect.id, store=store)[0] == record
+    assert services.api_key_for(key, store=store) == record
     store.revoke_api_key(record.id)
-    with pytest.raises(Unauthenticated) as refused:
-        services.workspace_for_api_key(key, store=store)
-    assert refused.value.reason == "Invalid API key"
+    for authenticate in (
+        lambda: services.api_key_check(key, prospect.id, store=store),
+        lambda: services.api_key_for(key, store=store),
+    ):
+        with pytest.raises(Unauthenticated) as refused:
+            authenticate()
+        assert refused.value.reason == "Invalid API key"
+
+
+def test_api_key_check_of_an_unknown_prospect_has_no_context(store, workspace):
+    _, key = services.issue_api_key(workspace.id, None, store=store)
+    assert services.api_key_check(key, 12345, store=store)[1] is None
 
 
 @pytest.mark.parametrize("presented, reason", [(None, "Missing API key"), ("", "Missing API key"), ("  ", "Missing API key")])
 def test_absent_api_key(store, presented, reason):
-    with pytest.raises(Unauthenticated) as refused:
-        services.workspace_for_api_key(presented, store=store)
-    assert refused.value.reason == reason
+    for authenticate in (services.api_key_for, lambda key, store: services.api_key_check(key, 1, store=store)):
+        with pytest.raises(Unauthenticated) as refused:
+            authenticate(presented, store=store)
+        assert refused.value.reason == reason
 
 
 def test_wrong_secret_behind_a_real_prefix_is_invalid(store, workspace):
     _, key = services.issue_api_key(workspace.id, None, store=store)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
     prefix = key.split(".")[0]
     for presented in [prefix + ".wrong-secret", "garbage", key + "x"]:
         with pytest.raises(Unauthenticated) as refused:
-            services.workspace_for_api_key(presented, store=store)
+            services.api_key_check(presented, prospect.id, store=store)
         assert refused.value.reason == "Invalid API key"
 
 
 def test_token_identity_must_name_an_existing_user(store, workspace):
     user = store.add_user(workspace.id, "ops@example.com")
-    assert services.workspace_for_user(str(user.id), store=store) == workspace.id
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
+
+    assert services.user_check(str(user.id), prospect.id, store=store) == (
+        user,
+        store.check_lookup(prospect.id).context,
+    )
     for identity in [user.id, "999", "0", "-1", "abc", None, str(2**70), "١"]:
-        with pytest.raises(Unauthenticated):
-            services.workspace_for_user(identity, store=store)
+        with pytest.raises(Unauthenticated) as refused:
+            services.user_check(identity, prospect.id, store=store)
+        assert refused.value.reason == "Invalid or expired token"
