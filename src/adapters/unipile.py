@@ -26,6 +26,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -103,7 +104,12 @@ def unipile_base_url(dsn: str) -> str:
         raise ValueError("The Unipile DSN must not have a path; the service adds /api/v1 itself.")
     if "?" in text or "#" in text:
         raise ValueError("The Unipile DSN must not have a query string or a fragment.")
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    try:
+        # As requests sends it: a host that is not ASCII in its IDNA form.
+        origin = requests.Request("GET", f"{parts.scheme.lower()}://{parts.netloc.lower()}").prepare().url
+    except requests.RequestException as exc:
+        raise ValueError("The Unipile DSN has an invalid host or port.") from exc
+    return origin.rstrip("/")
 
 
 class _Attempt:
@@ -333,10 +339,8 @@ class UnipileLinkedInProvider:
         # requests' defaults (User-Agent, Accept-Encoding) as Session.get would have merged them.
         headers = CaseInsensitiveDict(self._session.headers)
         headers.update({"X-API-KEY": api_key, "accept": "application/json"})
-        # Each call copies this request and sets its URL (see _prepared_get); its URL is the base
-        # as requests prepares it (an IDNA host in ASCII).
+        # Each call copies this request and sets its URL (see _prepared_get).
         self._prepared_base = requests.Request("GET", self._base_url, headers=headers).prepare()
-        self._base_url = self._prepared_base.url.rstrip("/")
 
     def close(self) -> None:
         self._session.close()
@@ -390,8 +394,8 @@ class UnipileLinkedInProvider:
 
     def _get_json(self, url: str, params: dict[str, str]) -> bytes:
         """The body of a 200 JSON answer to one GET, retries included, within one deadline."""
-        # Encoded as requests encodes `params`: quote_plus, UTF-8.
-        url = f"{url}?{urlencode(params)}"
+        # Encoded as requests encodes a dict of text `params`: quote_plus, UTF-8.
+        url = f"{url}?{urlencode(params)}" if params else url
         deadline = self._clock() + self._timeout_seconds
         attempt = 0
         while True:
@@ -450,6 +454,7 @@ class UnipileLinkedInProvider:
         """
         prepared = self._prepared_base.copy()
         prepared.url = url
+        prepared.hooks = default_hooks()  # copy() shares the hooks' lists
         return prepared
 
     def _request_failure(self, exc: requests.RequestException, deadline: float) -> Exception:

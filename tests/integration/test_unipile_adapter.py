@@ -590,6 +590,9 @@ def test_neither_the_api_key_nor_the_profile_reach_logs_or_details(unipile, prov
         ("HTTPS://API8.Unipile.com:13851", "https://api8.unipile.com:13851"),
         ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
         ("api1.unipile.com", "https://api1.unipile.com"),
+        # Sent as requests sends any host that is not ASCII.
+        ("Bücher.example:13851", "https://xn--bcher-kva.example:13851"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
     ],
 )
 def test_unipile_base_url_from_a_dsn(dsn, expected):
@@ -615,6 +618,7 @@ def test_unipile_base_url_from_a_dsn(dsn, expected):
         "api8.unipile.com:port",
         "api8.unipile.com:99999",
         "api8 .unipile.com:13851",
+        "https://☃.example:13851",
     ],
 )
 def test_unipile_base_url_refuses_what_is_not_a_bare_origin(dsn):
