@@ -277,6 +277,18 @@ class _WatchedAdapter(HTTPAdapter):
         return manager
 
 
+class _NoRedirectSession(requests.Session):
+    """A Session that never looks for a next request after a redirect.
+
+    Even with allow_redirects=False, Session.send reads a redirect's whole body to prepare the
+    request it would send next; a huge or dripped one held the call until the deadline. The
+    answer is refused as it is, its body read within the cap.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
+
+
 class _RetryableFailure(Exception):
     """An attempt failed in a way another attempt may fix; `failure` is raised when none is left."""
 
@@ -321,7 +333,7 @@ class UnipileLinkedInProvider:
         self._sleep = sleep
         self._clock = clock
         self._random = random
-        self._session = requests.Session()
+        self._session = _NoRedirectSession()
         # No urllib3 Retry: retries are ours, deadline-aware and never on 429.
         adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size)
         self._session.mount("https://", adapter)

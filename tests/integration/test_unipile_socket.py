@@ -385,6 +385,24 @@ def test_a_redirect_is_not_followed_and_the_api_key_stays_home(serve, provider_f
     assert elsewhere.requests == []
 
 
+def test_a_redirect_with_a_huge_body_fails_at_once_without_reading_it(serve, provider_for):
+    def redirect_with_fifty_mebibytes_promised(server, connection):
+        server.read_request(connection)
+        location = "Location: http://127.0.0.1:9/elsewhere\r\n"
+        connection.sendall(response_head(50 * 1_048_576, "302 Found", location))
+        for _ in range(32):  # 2 MiB arrive; the rest never does
+            connection.sendall(b" " * 65536)
+        server.stopped.wait()
+
+    server = serve(redirect_with_fifty_mebibytes_promised)
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=5.0))
+
+    assert failure.code is ProviderFailureCode.ERROR
+    assert "302" in str(failure)
+    assert elapsed < 2.0
+
+
 def test_sequential_calls_share_one_connection_and_encode_the_path_once(serve, provider_for):
     def keep_alive_profiles(server, connection):
         while server.read_request(connection):
