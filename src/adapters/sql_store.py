@@ -163,13 +163,10 @@ _HAS_KNOWN_PROVIDER = connected_accounts.c.provider.in_(
     [literal_column(f"'{provider.value}'") for provider in Provider]
 )
 
-# The lookups every check makes, built once: building a statement and its cache key anew on every
-# check cost as much CPU as running it (bench/RESULTS.md).
-_API_KEY_BY_PREFIX = select(api_keys).where(api_keys.c.prefix == bindparam("prefix"))
-_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 # A check's one statement: its caller's key or user, its prospect, the accounts of the prospect's
 # workspace. Each part is a LEFT JOIN from a one-row anchor, so each is found or absent on its own;
-# the parameters not asked for are NULL and match nothing.
+# the parameters not asked for are NULL and match nothing. Built once: building a statement and its
+# cache key anew on every check cost as much CPU as running it (bench/RESULTS.md).
 _CHECK_ANCHOR = select(literal_column("1").label("anchor")).subquery("check_anchor")
 _CHECK_LOOKUP = (
     select(
@@ -301,13 +298,15 @@ class SqlProspectStore:
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
         if not _is_storable_text(prefix):
             return None
-        row = self._read(_API_KEY_BY_PREFIX, {"prefix": prefix}, MappingResult.one_or_none)
+        statement = select(api_keys).where(api_keys.c.prefix == prefix)
+        row = self._read(statement, {}, MappingResult.one_or_none)
         return None if row is None else _api_key_from(row)
 
     def user(self, user_id: int) -> User | None:
         if not _is_storable_id(user_id):
             return None
-        row = self._read(_USER_BY_ID, {"user_id": user_id}, MappingResult.one_or_none)
+        statement = select(users).where(users.c.id == user_id)
+        row = self._read(statement, {}, MappingResult.one_or_none)
         return None if row is None else _user_from(row)
 
     def workspace(self, workspace_id: int) -> Workspace | None:

@@ -46,6 +46,29 @@ def test_authentication_comes_before_the_prospect_lookup(client, world):
     assert world.provider.calls == []
 
 
+@pytest.fixture(params=["own", "foreign", "unknown", "not-a-number", "zero"])
+def any_prospect(request, world):
+    """Whatever prospect a refused credential names: its own, another workspace's, none at all."""
+    return {
+        "own": world.prospect_id,
+        "foreign": world.other_prospect_id,
+        "unknown": 999999,
+        "not-a-number": "abc",
+        "zero": 0,
+    }[request.param]
+
+
+def test_a_credential_that_does_not_hold_is_401_whatever_the_prospect(client, world, token_for, any_prospect):
+    prefix = world.api_key.split(".")[0]
+    assert_401(client.get(PUBLIC.format(any_prospect), headers={"X-API-Key": prefix + ".x" * 20}), "Invalid API key")
+    assert_401(
+        client.get(IN_APP.format(any_prospect), headers=bearer(token_for(987654))), "Invalid or expired token"
+    )
+    world.store.revoke_api_key(world.api_key_id)
+    assert_401(client.get(PUBLIC.format(any_prospect), headers={"X-API-Key": world.api_key}), "Invalid API key")
+    assert world.provider.calls == []
+
+
 def test_public_route_refuses_a_bearer_token(client, world, token_for):
     response = client.get(
         PUBLIC.format(world.prospect_id), headers={"Authorization": f"Bearer {token_for(world.user_id)}"}

@@ -14,7 +14,7 @@ from domain.errors import (
     RequestedAccountUnavailable,
     Unauthenticated,
 )
-from domain.model import MAX_ID, AccountStatus, ProfileRelationship, Provider
+from domain.model import MAX_ID, AccountStatus, CheckContext, ProfileRelationship, Provider
 from domain.profile_url import LinkedInApi
 from tests.fakes import FakeLinkedInProvider, FakeProspectStore
 
@@ -189,10 +189,11 @@ def test_wrong_secret_behind_a_real_prefix_is_invalid(store, workspace):
 def test_token_identity_must_name_an_existing_user(store, workspace):
     user = store.add_user(workspace.id, "ops@example.com")
     prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/jane/")
+    account = store.add_account(workspace.id, Provider.LINKEDIN, "acc", AccountStatus.OK)
 
     assert services.user_check(str(user.id), prospect.id, store=store) == (
         user,
-        store.check_lookup(prospect.id).context,
+        CheckContext(prospect=prospect, accounts=(account,)),
     )
     for identity in [user.id, "999", "0", "-1", "abc", None, str(2**70), "١"]:
         with pytest.raises(Unauthenticated) as refused:
