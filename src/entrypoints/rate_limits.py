@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
@@ -69,7 +70,10 @@ class RequestLimiter:
         self._local = InMemoryRequestCounter(clock)
         self._clock = clock
         self._monotonic = monotonic
-        self._shared_down_until = 0.0
+        # Every thread of the worker reads and moves these, under the lock, in monotonic seconds.
+        self._shared_lock = threading.Lock()
+        self._shared_down = False
+        self._shared_failed_at = 0.0
 
     def spend(self, caller: str) -> LimitState:
         """One request of `caller`'s allowance: the state to report, breached if any limit is."""
@@ -95,19 +99,33 @@ class RequestLimiter:
         return min(states, key=lambda state: (state.remaining, state.reset_at))
 
     def _count(self, key: str, window_ends_at: float) -> int:
-        if self._shared is not None and self._monotonic() >= self._shared_down_until:
-            try:
-                total = self._shared.count(key, window_ends_at)
-            except RequestCounterUnavailable as exc:
-                if not self._shared_down_until:
-                    log.warning("Request limits counted in this worker's memory: Redis unavailable (%s)", exc)
-                self._shared_down_until = self._monotonic() + REDIS_RETRY_SECONDS
-            else:
-                if self._shared_down_until:
-                    log.warning("Request limits counted in Redis again")
-                    self._shared_down_until = 0.0
-                return total
+        if self._shared is not None:
+            with self._shared_lock:
+                started_at = self._monotonic()
+                ask_shared = not self._shared_down or started_at >= self._shared_failed_at + REDIS_RETRY_SECONDS
+            if ask_shared:
+                try:
+                    total = self._shared.count(key, window_ends_at)
+                except RequestCounterUnavailable as exc:
+                    self._shared_failed(exc)
+                else:
+                    self._shared_answered(started_at)
+                    return total
         return self._local.count(key, window_ends_at)
+
+    def _shared_failed(self, error: RequestCounterUnavailable) -> None:
+        with self._shared_lock:
+            if not self._shared_down:
+                log.warning("Request limits counted in this worker's memory: Redis unavailable (%s)", error)
+            self._shared_down = True
+            self._shared_failed_at = self._monotonic()
+
+    def _shared_answered(self, started_at: float) -> None:
+        with self._shared_lock:
+            # A call already under way when Redis failed may still answer: that says nothing of Redis now.
+            if self._shared_down and started_at > self._shared_failed_at:
+                log.warning("Request limits counted in Redis again")
+                self._shared_down = False
 
 
 def validate_rate_limit(config: Mapping[str, Any]) -> None:

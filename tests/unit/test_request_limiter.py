@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import pytest
 
 from adapters.request_counters import InMemoryRequestCounter, RequestCounterUnavailable
@@ -17,18 +20,36 @@ class Clock:
 
 
 class SwitchableCounter:
-    """A shared counter that can be taken down and brought back, counting in memory while up."""
+    """A shared counter that can be taken down and brought back, counting in memory while up.
+
+    `hold_next_call()` makes the next call stop once it has counted, until `release()`: the answer
+    of a call under way is then delivered when the test chooses.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.up = True
         self.calls = 0
         self._counts = InMemoryRequestCounter(clock)
+        self._hold_next = False
+        self.held = threading.Event()
+        self._released = threading.Event()
 
     def count(self, key: str, window_ends_at: float) -> int:
         self.calls += 1
         if not self.up:
             raise RequestCounterUnavailable("ConnectionError")
-        return self._counts.count(key, window_ends_at)
+        total = self._counts.count(key, window_ends_at)
+        if self._hold_next:
+            self._hold_next = False
+            self.held.set()
+            assert self._released.wait(timeout=5), "the held call was never released"
+        return total
+
+    def hold_next_call(self) -> None:
+        self._hold_next = True
+
+    def release(self) -> None:
+        self._released.set()
 
 
 def limiter(rate: str, clock: Clock, shared=None) -> RequestLimiter:
@@ -96,6 +117,44 @@ def test_while_redis_is_down_each_worker_limits_in_memory_and_tries_redis_again_
     clock.now += REDIS_RETRY_SECONDS
     minute.spend("api-key:b")
     assert shared.calls == 2
+
+
+def redis_warnings(caplog) -> list[str]:
+    return [record.getMessage().split(" (")[0] for record in caplog.records if record.name == "entrypoints.rate_limits"]
+
+
+def test_a_late_answer_from_before_redis_failed_does_not_bring_redis_back(caplog):
+    clock = Clock(10_000.0)
+    shared = SwitchableCounter(clock)
+    minute = limiter("5/minute", clock, shared)
+    shared.hold_next_call()
+    slow = []
+    under_way = threading.Thread(target=lambda: slow.append(minute.spend("api-key:slow")))
+
+    with caplog.at_level(logging.WARNING, logger="entrypoints.rate_limits"):
+        under_way.start()
+        assert shared.held.wait(timeout=5)
+        clock.now += 0.1
+        shared.up = False
+        failed = minute.spend("api-key:a")  # Redis fails while the slow call is still under way
+        clock.now += 0.1
+        shared.release()
+        under_way.join(timeout=5)
+        calls_before = shared.calls
+        still_local = minute.spend("api-key:a")
+        assert shared.calls == calls_before  # still counted in memory until the retry interval
+
+        shared.up = True
+        clock.now += REDIS_RETRY_SECONDS
+        back = [minute.spend("api-key:b") for _ in range(2)]
+
+    assert slow[0].remaining == 4  # counted once, in Redis
+    assert [failed.remaining, still_local.remaining] == [4, 3]  # counted once each, in memory
+    assert [state.remaining for state in back] == [4, 3] and shared.calls == calls_before + 2
+    assert redis_warnings(caplog) == [
+        "Request limits counted in this worker's memory: Redis unavailable",
+        "Request limits counted in Redis again",
+    ]
 
 
 @pytest.mark.parametrize(
