@@ -38,9 +38,18 @@ class InMemoryRequestCounter:
             self._counts[key] = (window_ends_at, total)
             return total
 
+    def current(self, key: str) -> int:
+        now = self._clock()
+        with self._lock:
+            ends_at, total = self._counts.get(key, (0.0, 0))
+        return total if ends_at > now else 0
+
 
 class RedisRequestCounter:
-    """One INCR and EXPIRE per request and limit, in one round trip; Redis drops each window's key when it ends."""
+    """One INCR and EXPIRE per request and limit, in one round trip; Redis drops each window's key when it ends.
+
+    Reading a count without adding to it is one GET.
+    """
 
     def __init__(self, client: redis.Redis, clock: Callable[[], float] = time.time) -> None:
         self._client = client
@@ -53,3 +62,10 @@ class RedisRequestCounter:
             return increment_with_expiry(self._client, key, lifetime)
         except redis.RedisError as exc:
             raise RequestCounterUnavailable(type(exc).__name__) from exc
+
+    def current(self, key: str) -> int:
+        try:
+            value = self._client.get(key)
+        except redis.RedisError as exc:
+            raise RequestCounterUnavailable(type(exc).__name__) from exc
+        return 0 if value is None else int(value)

@@ -34,6 +34,10 @@ class RequestCounter(Protocol):
         """Adds one to `key`'s count in the window ending at `window_ends_at`; returns the new count."""
         ...
 
+    def current(self, key: str) -> int:
+        """`key`'s count without adding to it; 0 if never counted or forgotten after its window ended."""
+        ...
+
 
 @dataclass(frozen=True)
 class LimitState:
@@ -79,39 +83,66 @@ class RequestLimiter:
         """One request of `caller`'s allowance: the state to report, breached if any limit is."""
         now = self._clock()
         states = []
-        for item in self._items:
-            window = item.get_expiry()
-            starts_at = now - now % window
-            key = f"{self._key_prefix}:{caller}:{item.amount}/{window}s:{int(starts_at)}"
-            total = self._count(key, starts_at + window)
-            ends_at = starts_at + window
-            state = LimitState(
-                limit=item.amount,
-                remaining=max(0, item.amount - total),
-                reset_at=int(ends_at),
-                breached=total > item.amount,
-                seconds_to_reset=max(1, math.ceil(ends_at - now)),
-            )
+        for position, item in enumerate(self._items):
+            key, ends_at = self._window(caller, item, now)
+            state = self._state(item, self._count(key, ends_at), ends_at, now)
             if state.breached:
                 # A burst refused by `10/second` must not use up `200/hour` as well.
-                return state
+                return self._latest_refusal(state, caller, self._items[position + 1 :], now)
             states.append(state)
         return min(states, key=lambda state: (state.remaining, state.reset_at))
 
+    def _latest_refusal(
+        self, refusal: LimitState, caller: str, longer_items: list[RateLimitItem], now: float
+    ) -> LimitState:
+        """The refusal to report: a client waiting out a short window must not meet a used-up long one."""
+        refusals = [refusal]
+        for item in longer_items:
+            key, ends_at = self._window(caller, item, now)
+            # As if this request were counted there too: would that window refuse it as well?
+            state = self._state(item, self._current(key) + 1, ends_at, now)
+            if state.breached:
+                refusals.append(state)
+        return max(refusals, key=lambda state: state.reset_at)
+
+    def _window(self, caller: str, item: RateLimitItem, now: float) -> tuple[str, float]:
+        """The key of `caller`'s current window of `item`, and when that window ends."""
+        length = item.get_expiry()
+        starts_at = now - now % length
+        return f"{self._key_prefix}:{caller}:{item.amount}/{length}s:{int(starts_at)}", starts_at + length
+
+    @staticmethod
+    def _state(item: RateLimitItem, total: int, ends_at: float, now: float) -> LimitState:
+        return LimitState(
+            limit=item.amount,
+            remaining=max(0, item.amount - total),
+            reset_at=int(ends_at),
+            breached=total > item.amount,
+            seconds_to_reset=max(1, math.ceil(ends_at - now)),
+        )
+
     def _count(self, key: str, window_ends_at: float) -> int:
+        return self._ask(lambda counter: counter.count(key, window_ends_at))
+
+    def _current(self, key: str) -> int:
+        return self._ask(lambda counter: counter.current(key))
+
+    def _ask(self, question: Callable[[RequestCounter], int]) -> int:
+        """Puts `question` to Redis unless it is known to be down; else, or if it fails, to memory."""
         if self._shared is not None:
             with self._shared_lock:
                 started_at = self._monotonic()
-                ask_shared = not self._shared_down or started_at >= self._shared_failed_at + REDIS_RETRY_SECONDS
+                retry_at = self._shared_failed_at + REDIS_RETRY_SECONDS
+                ask_shared = not self._shared_down or started_at >= retry_at
             if ask_shared:
                 try:
-                    total = self._shared.count(key, window_ends_at)
+                    answer = question(self._shared)
                 except RequestCounterUnavailable as exc:
                     self._shared_failed(exc)
                 else:
                     self._shared_answered(started_at)
-                    return total
-        return self._local.count(key, window_ends_at)
+                    return answer
+        return question(self._local)
 
     def _shared_failed(self, error: RequestCounterUnavailable) -> None:
         with self._shared_lock:

@@ -43,6 +43,22 @@ def test_the_request_past_the_limit_is_429_with_retry_after(limited_app, world, 
     assert len(world.provider.calls) == 3
 
 
+def test_retry_after_waits_for_a_longer_window_already_used_up(make_app, world, state_storage):
+    # Half past the hour: the minute ends in 59 s, the hour in 1799 s.
+    held = datetime.now(timezone.utc).replace(minute=30, second=1, microsecond=0)
+    client = make_app({"API_RATE_LIMIT": "2/minute;2/hour", **state_storage}, clock=lambda: held).test_client()
+
+    responses = [public_get(client, world) for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200, 200, 429]
+    refused = responses[-1]
+    # The minute refused it, but the hour is used up too: waiting out the minute would not do.
+    assert refused.headers["Retry-After"] == "1799"
+    assert refused.headers["X-RateLimit-Limit"] == "2"
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert refused.headers["X-RateLimit-Reset"] == str(int(held.timestamp()) + 1799)
+
+
 def test_answered_checks_carry_no_retry_after(limited_app, world):
     client = limited_app({"API_RATE_LIMIT": "3/minute"}).test_client()
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from adapters.request_counters import InMemoryRequestCounter, RequestCounterUnavailable
-from entrypoints.rate_limits import REDIS_RETRY_SECONDS, RequestLimiter
+from entrypoints.rate_limits import REDIS_RETRY_SECONDS, LimitState, RequestLimiter
 
 
 class Clock:
@@ -22,12 +22,15 @@ class Clock:
 class SwitchableCounter:
     """A shared counter that can be taken down and brought back, counting in memory while up.
 
+    With `failing_reads` only reading a count without adding to it fails.
+
     `hold_next_call()` makes the next call stop once it has counted, until `release()`: the answer
     of a call under way is then delivered when the test chooses.
     """
 
     def __init__(self, clock: Clock) -> None:
         self.up = True
+        self.failing_reads = False
         self.calls = 0
         self._counts = InMemoryRequestCounter(clock)
         self._hold_next = False
@@ -45,6 +48,12 @@ class SwitchableCounter:
             assert self._released.wait(timeout=5), "the held call was never released"
         return total
 
+    def current(self, key: str) -> int:
+        self.calls += 1
+        if not self.up or self.failing_reads:
+            raise RequestCounterUnavailable("ConnectionError")
+        return self._counts.current(key)
+
     def hold_next_call(self) -> None:
         self._hold_next = True
 
@@ -54,6 +63,12 @@ class SwitchableCounter:
 
 def limiter(rate: str, clock: Clock, shared=None) -> RequestLimiter:
     return RequestLimiter(rate, key_prefix="test", shared=shared, clock=clock, monotonic=clock)
+
+
+def redis_warnings(caplog) -> list[str]:
+    """The limiter's warnings, without the error each names."""
+    records = [record for record in caplog.records if record.name == "entrypoints.rate_limits"]
+    return [record.getMessage().split(" (")[0] for record in records]
 
 
 def test_a_window_starts_on_the_clock_and_its_end_is_the_reset_time():
@@ -103,6 +118,54 @@ def test_a_burst_refused_by_the_short_window_does_not_spend_the_long_one():
     assert next_second[-1].reset_at == 3_603_600
 
 
+def test_a_refusal_names_a_longer_window_that_is_already_used_up():
+    clock = Clock(3_600_000.0)  # on the hour
+    limits = limiter("1/second;2/hour", clock)
+    limits.spend("user:7")
+    clock.now += 1
+    last_of_the_hour = limits.spend("user:7")
+
+    refused = limits.spend("user:7")  # refused by the second, while the hour is used up
+
+    assert not last_of_the_hour.breached
+    assert refused == LimitState(
+        limit=2, remaining=0, reset_at=3_603_600, breached=True, seconds_to_reset=3599
+    )
+    clock.now += 1
+    assert limits.spend("user:7").breached  # waiting out the second alone would not have been enough
+    clock.now = refused.reset_at
+    assert not limits.spend("user:7").breached
+
+
+def test_of_several_used_up_windows_the_refusal_names_the_one_ending_last():
+    clock = Clock(3_600_000.0)  # on the hour
+    limits = limiter("1/second;2/minute;2/hour", clock)
+    limits.spend("user:7")
+    clock.now += 1
+    limits.spend("user:7")
+
+    refused = limits.spend("user:7")
+
+    assert (refused.limit, refused.reset_at, refused.seconds_to_reset) == (2, 3_603_600, 3599)
+
+
+def test_redis_failing_while_the_longer_windows_are_read_still_answers_the_refusal(caplog):
+    clock = Clock(3_600_000.0)
+    shared = SwitchableCounter(clock)
+    limits = limiter("1/second;1/hour", clock, shared)
+    limits.spend("user:7")
+    shared.failing_reads = True
+
+    with caplog.at_level(logging.WARNING, logger="entrypoints.rate_limits"):
+        refused = limits.spend("user:7")
+        calls_before = shared.calls
+        limits.spend("user:7")
+
+    assert refused.breached
+    assert shared.calls == calls_before  # counted in memory until the retry interval, as after a failed count
+    assert redis_warnings(caplog) == ["Request limits counted in this worker's memory: Redis unavailable"]
+
+
 def test_while_redis_is_down_each_worker_limits_in_memory_and_tries_redis_again_later():
     clock = Clock(10_000.0)
     shared = SwitchableCounter(clock)
@@ -117,10 +180,6 @@ def test_while_redis_is_down_each_worker_limits_in_memory_and_tries_redis_again_
     clock.now += REDIS_RETRY_SECONDS
     minute.spend("api-key:b")
     assert shared.calls == 2
-
-
-def redis_warnings(caplog) -> list[str]:
-    return [record.getMessage().split(" (")[0] for record in caplog.records if record.name == "entrypoints.rate_limits"]
 
 
 def test_a_late_answer_from_before_redis_failed_does_not_bring_redis_back(caplog):
