@@ -173,3 +173,16 @@ def test_what_is_not_one_person_profile_is_refused(url):
 def test_unipile_route_names_are_refused_since_unipile_would_not_answer_with_that_person(url):
     with pytest.raises(InvalidLinkedInProfileUrl):
         profile_identifier(url)
+
+
+def test_any_space_control_or_invisible_character_or_a_backslash_anywhere_is_refused():
+    # Every code point of the first plane, and a spread of the others (tag characters included).
+    codes = [*range(0x10000), *range(0x10000, 0x110000, 97), *range(0xE0000, 0xE0080)]
+    unsafe = [
+        chr(code) for code in codes
+        if chr(code).isspace() or not chr(code).isprintable() or chr(code) == "\\"
+    ]
+    for char in unsafe:
+        # After the identifier, where the path split would otherwise drop it.
+        with pytest.raises(InvalidLinkedInProfileUrl):
+            profile_identifier(f"https://www.linkedin.com/in/jane/x{char}y")
