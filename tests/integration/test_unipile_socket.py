@@ -222,33 +222,47 @@ def test_a_proxy_named_after_start_is_not_used(serve, provider_for, environment)
     assert proxy.accepted == 0
 
 
-@pytest.fixture(scope="module")
-def self_signed_certificate(tmp_path_factory):
-    """A certificate for 127.0.0.1 that no system CA bundle trusts, and its key."""
+def make_certificate(directory, subject_alt_name: str):
+    """A self-signed certificate for `subject_alt_name` (`IP:...` or `DNS:...`) and its key."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a certificate")
-    directory = tmp_path_factory.mktemp("tls")
     certificate, key = directory / "unipile.pem", directory / "unipile.key"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-nodes", "-days", "2", "-subj", f"/CN={subject_alt_name.split(':', 1)[1]}",
+         "-addext", f"subjectAltName={subject_alt_name}",
          "-keyout", str(key), "-out", str(certificate)],
         check=True, capture_output=True, timeout=30,
     )
     return certificate, key
 
 
-@pytest.fixture
-def tls_unipile(serve, self_signed_certificate):
-    """A Unipile stand-in answering a profile over TLS with the self-signed certificate: its https URL."""
+@pytest.fixture(scope="module")
+def self_signed_certificate(tmp_path_factory):
+    """A certificate for 127.0.0.1 that no system CA bundle trusts, and its key."""
+    return make_certificate(tmp_path_factory.mktemp("tls"), "IP:127.0.0.1")
+
+
+def serve_tls(serve, certificate) -> tuple[LocalServer, list[str | None]]:
+    """A Unipile stand-in answering a profile over TLS with `certificate` (and its key), and the
+    server names its clients asked for (SNI)."""
+    server_names: list[str | None] = []
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*self_signed_certificate)
+    context.load_cert_chain(*certificate)
+    context.sni_callback = lambda _tls, name, _context: server_names.append(name)
 
     def answer_profile_over_tls(server, connection):
         with context.wrap_socket(connection, server_side=True) as tls:
             answer_profile(server, tls)
 
-    return serve(answer_profile_over_tls).url.replace("http://", "https://")
+    return serve(answer_profile_over_tls), server_names
+
+
+@pytest.fixture
+def tls_unipile(serve, self_signed_certificate):
+    """A Unipile stand-in answering a profile over TLS with the self-signed certificate: its https URL."""
+    server, _ = serve_tls(serve, self_signed_certificate)
+    return server.url.replace("http://", "https://")
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
