@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import heapq
 import http.cookiejar
+import ipaddress
 import itertools
 import json
 import logging
 import math
 import os
+import queue
 import random as random_module
 import re
 import socket
 import threading
 import time
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Mapping
@@ -30,6 +33,8 @@ from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.connection import allowed_gai_family
+from urllib3.util.timeout import Timeout
 
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import (
@@ -173,6 +178,11 @@ class _Watchdog:
         if handle is not None:
             handle.close()
 
+    def seconds_left(self) -> float | None:
+        """What remains of the calling thread's attempt (negative once it is due); None outside one."""
+        attempt = getattr(self._current, "attempt", None)
+        return None if attempt is None else attempt.cut_at - time.monotonic()
+
     def watch(self, connection: HTTPConnection, sock: Any) -> None:
         """Lets the calling thread's attempt cut `sock`, the socket `connection` is about to use.
 
@@ -228,13 +238,116 @@ def _shut_down(handle: socket.socket) -> None:
 _WATCHDOG = _Watchdog()
 
 
+class _Resolver:
+    """A few threads per process that look names up, so that a caller waits no longer than it may.
+
+    getaddrinfo takes no timeout, and the system resolver's (timeout x attempts x nameservers) can
+    outlast the worker. A lookup whose caller gave up keeps its thread until the resolver answers;
+    a caller queued behind such lookups still waits only its own time. Daemon threads, unlike a
+    ThreadPoolExecutor's: a hung lookup must not hold up the worker's exit.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the threads do not survive a fork
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._lookups: queue.SimpleQueue[tuple[Future[list[str]], str, int]] = queue.SimpleQueue()
+        self._started = False
+
+    def addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
+        """The addresses `host` resolves to, in the resolver's order, each once.
+
+        Raises socket.gaierror, or TimeoutError when no answer came within `timeout` seconds.
+        """
+        with self._lock:
+            if not self._started:
+                for number in range(self._threads):
+                    threading.Thread(target=self._run, name=f"unipile-resolve-{number}", daemon=True).start()
+                self._started = True
+        lookup: Future[list[str]] = Future()
+        self._lookups.put((lookup, host, port))
+        try:
+            return lookup.result(timeout)
+        except TimeoutError:
+            lookup.cancel()  # if still queued, no thread need look it up
+            raise
+
+    def _run(self) -> None:
+        while True:
+            lookup, host, port = self._lookups.get()
+            if not lookup.set_running_or_notify_cancel():
+                continue
+            try:
+                found = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
+            except Exception as exc:
+                lookup.set_exception(exc)
+            else:
+                lookup.set_result(list(dict.fromkeys(str(address[4][0]) for address in found)))
+
+
+_RESOLVER = _Resolver(threads=4)
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class _WatchedHTTPConnection(HTTPConnection):
-    """Shows the watchdog each socket it connects or reuses, before any byte is awaited on it."""
+    """Shows the watchdog each socket it connects or reuses, before any byte is awaited on it.
+
+    A name is looked up by the resolver's threads, within what remains of the attempt, and each of
+    its addresses tried in turn: urllib3 would wait for the system resolver.
+    """
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        name = self._dns_host
+        if _is_ip_address(name):
+            sock = super()._new_conn()
+        else:
+            sock = self._connect_to_any(self._addresses_of(name))
         _WATCHDOG.watch(self, sock)
         return sock
+
+    def _addresses_of(self, name: str) -> list[str]:
+        try:
+            return _RESOLVER.addresses(name, self.port, self._seconds_left())
+        except TimeoutError as exc:
+            raise urllib3.exceptions.ConnectTimeoutError(
+                self, f"Looking up {self.host} timed out."
+            ) from exc
+        except socket.gaierror as exc:
+            raise urllib3.exceptions.NameResolutionError(self.host, self, exc) from exc
+
+    def _connect_to_any(self, addresses: list[str]) -> socket.socket:
+        """A socket connected to the first of `addresses` that accepts.
+
+        The name stays in `_dns_host` but while connecting: TLS (SNI and the certificate check)
+        and the Host header read it afterwards.
+        """
+        name = self._dns_host
+        failure: urllib3.exceptions.ConnectTimeoutError | None = None
+        try:
+            for address in addresses:
+                self._dns_host = address
+                try:
+                    return super()._new_conn()
+                except urllib3.exceptions.ConnectTimeoutError as exc:  # NewConnectionError too
+                    failure = exc
+            raise failure or urllib3.exceptions.NewConnectionError(self, f"{name} has no address")
+        finally:
+            self._dns_host = name
+
+    def _seconds_left(self) -> float | None:
+        """What remains of the calling thread's attempt; outside one, the connect timeout."""
+        seconds_left = _WATCHDOG.seconds_left()
+        return Timeout.resolve_default_timeout(self.timeout) if seconds_left is None else seconds_left
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.sock is not None:  # connected already: from the pool, or over TLS just now
@@ -300,11 +413,12 @@ class _RetryableFailure(Exception):
 class UnipileLinkedInProvider:
     """Asks Unipile how a profile relates to a connected account's LinkedIn member, and lists accounts.
 
-    `timeout_seconds` bounds the whole call: connecting, every read and every retry. Socket
-    timeouts restart with every byte, so past the deadline the watchdog shuts the attempt's socket
-    down, ending a dripped status line, header or body there. Only name resolution and the TCP
-    handshake are beyond its reach: the system resolver's timeout bounds the first, what remained
-    of the deadline (per address tried) the second.
+    `timeout_seconds` bounds the whole call: the host's name lookup, connecting, every read and
+    every retry. Socket timeouts restart with every byte, so past the deadline the watchdog shuts
+    the attempt's socket down, ending a dripped status line, header or body there. Name lookups and
+    TCP handshakes are beyond its reach and bounded apart: a lookup runs on the resolver's threads
+    and is waited for no longer than the attempt has left, a handshake by what remained of the
+    deadline (per address tried).
     """
 
     def __init__(

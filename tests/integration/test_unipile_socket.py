@@ -451,3 +451,153 @@ def test_an_oversized_body_fails_at_the_cap_without_waiting_for_the_rest(serve, 
     assert failure.code is ProviderFailureCode.ERROR
     assert "larger than 1048576 bytes" in str(failure)
     assert elapsed < 2.0
+
+
+# --- names: looked up within the deadline, like everything else -----------------------------------
+
+
+class FakeNames:
+    """socket.getaddrinfo knowing some names of its own; every other name goes to the system resolver.
+
+    A name `answer`s with IPv4 addresses, `hang`s until the test ends (a resolver whose servers
+    do not answer), or is `unknown`.
+    """
+
+    def __init__(self, system_getaddrinfo) -> None:
+        self.asked: list[str] = []
+        self.test_ended = threading.Event()
+        self._system_getaddrinfo = system_getaddrinfo
+        self._addresses: dict[str, list[str] | None] = {}
+
+    def answer(self, name: str, *addresses: str) -> None:
+        self._addresses[name] = list(addresses)
+
+    def hang(self, name: str) -> None:
+        self._addresses[name] = None
+
+    def unknown(self, name: str) -> None:
+        self._addresses[name] = []
+
+    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):
+        self.asked.append(host)
+        if host not in self._addresses:
+            return self._system_getaddrinfo(host, port, family, type, proto, flags)
+        addresses = self._addresses[host]
+        if addresses is None:
+            self.test_ended.wait(10)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port)) for address in addresses]
+
+
+@pytest.fixture
+def names(monkeypatch):
+    fake = FakeNames(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake.getaddrinfo)
+    yield fake
+    fake.test_ended.set()  # frees the lookups still hanging
+
+
+def port_of(server: LocalServer) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def hang_every_lookup_thread(names: FakeNames, provider_for) -> None:
+    """Leaves lookups of a hanging name running on every thread that could look a name up."""
+    names.hang("hung.test")
+    provider = provider_for("http://hung.test:13851", timeout_seconds=0.3)
+    callers = [threading.Thread(target=timed_failure, args=(provider,)) for _ in range(16)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+
+
+def test_a_name_whose_lookup_hangs_fails_at_the_deadline(names, provider_for):
+    names.hang("unipile.test")
+
+    failure, elapsed = timed_failure(provider_for("http://unipile.test:13851", timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert 0.9 <= elapsed < 1.5
+
+
+def test_a_proxy_whose_name_hangs_fails_at_the_deadline(names, provider_for, environment):
+    names.hang("proxy.test")
+    environment.setenv("HTTP_PROXY", "http://proxy.test:3128")
+
+    failure, elapsed = timed_failure(provider_for("http://api8.unipile.invalid:13851", timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert elapsed < 1.5
+
+
+def test_a_name_looked_up_in_time_is_answered_and_named_in_the_host_header(names, serve, provider_for):
+    def keep_alive_profiles(server, connection):
+        while server.read_request(connection):
+            connection.sendall(response_head(len(PROFILE)) + PROFILE)
+
+    server = serve(keep_alive_profiles)
+    names.answer("unipile.test", "127.0.0.1")
+    provider = provider_for(f"http://unipile.test:{port_of(server)}")
+
+    answers = [provider.profile_relationship(ACCOUNT, JANE).network_distance for _ in range(2)]
+
+    assert answers == ["FIRST_DEGREE"] * 2
+    assert server.accepted == 1  # the second request went over the connection the first opened
+    host_header = f"\r\nHost: unipile.test:{port_of(server)}\r\n".encode()
+    assert all(host_header in request for request in server.requests)
+
+
+def test_tls_to_a_looked_up_name_verifies_and_asks_for_the_name(names, serve, provider_for, environment, tmp_path):
+    certificate = make_certificate(tmp_path, "DNS:unipile.test")  # not valid for 127.0.0.1
+    server, server_names = serve_tls(serve, certificate)
+    names.answer("unipile.test", "127.0.0.1")
+    environment.setenv("REQUESTS_CA_BUNDLE", str(certificate[0]))
+
+    relationship = provider_for(f"https://unipile.test:{port_of(server)}").profile_relationship(ACCOUNT, JANE)
+
+    assert relationship.network_distance == "FIRST_DEGREE"
+    assert server_names == ["unipile.test"]
+
+
+def test_a_name_whose_first_address_refuses_is_answered_at_the_next(names, serve, provider_for):
+    server = serve(answer_profile)  # on 127.0.0.1 only: 127.0.0.2 refuses
+    names.answer("unipile.test", "127.0.0.2", "127.0.0.1")
+
+    relationship = provider_for(f"http://unipile.test:{port_of(server)}").profile_relationship(ACCOUNT, JANE)
+
+    assert relationship.network_distance == "FIRST_DEGREE"
+    assert server.accepted == 1
+
+
+def test_a_name_that_does_not_exist_is_unreachable_after_the_retries(names, provider_for):
+    names.unknown("unipile.test")
+
+    failure, elapsed = timed_failure(provider_for("http://unipile.test:13851", timeout_seconds=2.0))
+
+    assert failure.code is ProviderFailureCode.UNREACHABLE
+    assert elapsed < 1.0
+    assert names.asked.count("unipile.test") == 3
+
+
+def test_while_lookups_hang_a_call_waiting_for_a_lookup_still_ends_at_its_deadline(names, serve, provider_for):
+    server = serve(answer_profile)
+    names.answer("unipile.test", "127.0.0.1")
+    hang_every_lookup_thread(names, provider_for)
+
+    failure, elapsed = timed_failure(provider_for(f"http://unipile.test:{port_of(server)}", timeout_seconds=0.5))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert elapsed < 1.0
+
+
+def test_while_lookups_hang_an_ip_address_dsn_is_answered(names, serve, provider_for):
+    server = serve(answer_profile)
+    hang_every_lookup_thread(names, provider_for)
+
+    relationship = provider_for(server.url, timeout_seconds=1.0).profile_relationship(ACCOUNT, JANE)
+
+    assert relationship.network_distance == "FIRST_DEGREE"
+
