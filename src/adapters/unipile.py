@@ -302,8 +302,9 @@ def _is_ip_address(host: str) -> bool:
 class _WatchedHTTPConnection(HTTPConnection):
     """Shows the watchdog each socket it connects or reuses, before any byte is awaited on it.
 
-    A name is looked up by the resolver's threads, within what remains of the attempt, and each of
-    its addresses tried in turn: urllib3 would wait for the system resolver.
+    A name is looked up by the resolver's threads and each of its addresses tried in turn, all
+    within what remains of the attempt: urllib3 would wait for the system resolver, then give every
+    address the whole connect timeout.
     """
 
     def _new_conn(self) -> socket.socket:
@@ -331,18 +332,23 @@ class _WatchedHTTPConnection(HTTPConnection):
         The name stays in `_dns_host` but while connecting: TLS (SNI and the certificate check)
         and the Host header read it afterwards.
         """
-        name = self._dns_host
+        name, connect_timeout = self._dns_host, self.timeout
         failure: urllib3.exceptions.ConnectTimeoutError | None = None
         try:
             for address in addresses:
-                self._dns_host = address
+                seconds_left = self._seconds_left()
+                if seconds_left is not None and seconds_left <= 0:
+                    raise urllib3.exceptions.ConnectTimeoutError(
+                        self, f"Connecting to {name} timed out."
+                    ) from failure
+                self._dns_host, self.timeout = address, seconds_left
                 try:
                     return super()._new_conn()
                 except urllib3.exceptions.ConnectTimeoutError as exc:  # NewConnectionError too
                     failure = exc
             raise failure or urllib3.exceptions.NewConnectionError(self, f"{name} has no address")
         finally:
-            self._dns_host = name
+            self._dns_host, self.timeout = name, connect_timeout
 
     def _seconds_left(self) -> float | None:
         """What remains of the calling thread's attempt; outside one, the connect timeout."""
@@ -417,8 +423,8 @@ class UnipileLinkedInProvider:
     every retry. Socket timeouts restart with every byte, so past the deadline the watchdog shuts
     the attempt's socket down, ending a dripped status line, header or body there. Name lookups and
     TCP handshakes are beyond its reach and bounded apart: a lookup runs on the resolver's threads
-    and is waited for no longer than the attempt has left, a handshake by what remained of the
-    deadline (per address tried).
+    and is waited for no longer than the attempt has left, and each address tried gets only what
+    is left for its handshake.
     """
 
     def __init__(

@@ -459,8 +459,8 @@ def test_an_oversized_body_fails_at_the_cap_without_waiting_for_the_rest(serve, 
 class FakeNames:
     """socket.getaddrinfo knowing some names of its own; every other name goes to the system resolver.
 
-    A name `answer`s with IPv4 addresses, `hang`s until the test ends (a resolver whose servers
-    do not answer), or is `unknown`.
+    A name `answer`s with IPv4 addresses (`after` some seconds), `hang`s until the test ends (a
+    resolver whose servers do not answer), or is `unknown`.
     """
 
     def __init__(self, system_getaddrinfo) -> None:
@@ -468,9 +468,11 @@ class FakeNames:
         self.test_ended = threading.Event()
         self._system_getaddrinfo = system_getaddrinfo
         self._addresses: dict[str, list[str] | None] = {}
+        self._answer_after: dict[str, float] = {}
 
-    def answer(self, name: str, *addresses: str) -> None:
+    def answer(self, name: str, *addresses: str, after: float = 0.0) -> None:
         self._addresses[name] = list(addresses)
+        self._answer_after[name] = after
 
     def hang(self, name: str) -> None:
         self._addresses[name] = None
@@ -483,6 +485,7 @@ class FakeNames:
         if host not in self._addresses:
             return self._system_getaddrinfo(host, port, family, type, proto, flags)
         addresses = self._addresses[host]
+        self.test_ended.wait(self._answer_after.get(host, 0.0))
         if addresses is None:
             self.test_ended.wait(10)
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
@@ -601,3 +604,26 @@ def test_while_lookups_hang_an_ip_address_dsn_is_answered(names, serve, provider
 
     assert relationship.network_distance == "FIRST_DEGREE"
 
+
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on Linux dropping SYNs to a full backlog")
+def test_connecting_after_a_slow_lookup_and_to_further_addresses_stays_within_the_deadline(names, provider_for):
+    # Both addresses drop every SYN: connecting gets what the lookup left of the deadline, and the
+    # second address what the first left.
+    listeners, queue_fillers = [], []
+    try:
+        for address in ("127.0.0.1", "127.0.0.2"):
+            listener = socket.socket()
+            listener.bind((address, listeners[0].getsockname()[1] if listeners else 0))
+            listener.listen(0)
+            listeners.append(listener)
+            queue_fillers.append(socket.create_connection(listener.getsockname()))
+        names.answer("unipile.test", "127.0.0.1", "127.0.0.2", after=0.5)
+        port = listeners[0].getsockname()[1]
+
+        failure, elapsed = timed_failure(provider_for(f"http://unipile.test:{port}", timeout_seconds=1.0))
+    finally:
+        for held in queue_fillers + listeners:
+            held.close()
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert elapsed < 1.3
