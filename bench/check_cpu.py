@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 from itertools import cycle
 from pathlib import Path
 
@@ -79,6 +80,7 @@ def measure(args: argparse.Namespace) -> None:
     service = create_app()
     floor = create_floor_app().test_client()
     check = service.test_client()
+    in_memory_check = in_memory_check_of(create_app)
     bare = Flask("bare")
     bare.get("/")(lambda: {"success": True})
     bare_client = bare.test_client()
@@ -100,6 +102,7 @@ def measure(args: argparse.Namespace) -> None:
         "a bare Flask route returning JSON (the test client's own share)": lambda: bare_client.get("/"),
         "the floor: its route, the Unipile call through requests, its JSON": lambda: floor.get("/check"),
         "the check, public route: all it does": checked,
+        "  the same request on an in-memory store and the sandbox provider": in_memory_check,
         "  its lookup (SqlProspectStore.check_lookup: key, prospect, accounts)": lambda: (
             services.store.check_lookup(prospect_id, api_key_prefix=prefix)
         ),
@@ -111,7 +114,7 @@ def measure(args: argparse.Namespace) -> None:
     with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
         for call in paths.values():  # warm: connections, caches, prepared statements
             cpu_ms_per_call(call, 50)
-        if checked() != 200 or floor.get("/check").status_code != 200:
+        if checked() != 200 or in_memory_check() != 200 or floor.get("/check").status_code != 200:
             raise SystemExit("a warm-up request did not answer 200")
         figures: dict[str, list[float]] = {name: [] for name in paths}
         for _ in range(args.rounds):
@@ -125,6 +128,29 @@ def measure(args: argparse.Namespace) -> None:
     floor_ms = medians["the floor: its route, the Unipile call through requests, its JSON"]
     check_ms = medians["the check, public route: all it does"]
     print(f"floor / check: {floor_ms / check_ms:.2f} (one thread; item 1 of make bench compares requests/s under load)")
+
+
+def in_memory_check_of(create_app: Callable[..., Any]) -> Callable[[], int]:
+    """A check through the same app, its store a dict and its provider the sandbox's: what the
+    service spends around its two calls (routing, authentication, limits, request log, metrics)."""
+    from adapters.sandbox import SandboxLinkedInProvider
+    from domain.model import AccountStatus, Provider
+    from domain.services import issue_api_key
+    from entrypoints.bootstrap import Services
+    from tests.fakes import FakeProspectStore
+
+    store = FakeProspectStore()
+    workspace = store.add_workspace("bench")
+    store.add_account(workspace.id, Provider.LINKEDIN, "bench-account", AccountStatus.OK)
+    prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/bench-first-degree-1")
+    _, key = issue_api_key(workspace.id, "bench", store=store)
+    client = create_app(services=Services(store=store, provider=SandboxLinkedInProvider())).test_client()
+    path = f"/api/v1/public/prospects/{prospect.id}/connection-status/"
+
+    def checked() -> int:
+        return client.get(path, headers={"X-API-Key": key}).status_code
+
+    return checked
 
 
 if __name__ == "__main__":
