@@ -21,7 +21,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from typing import Any
 from itertools import cycle
@@ -32,6 +31,7 @@ sys.path[:0] = [str(REPO / "src"), str(REPO / "bench"), str(REPO)]
 
 from run import (  # noqa: E402
     check_targets,
+    cpu_per_call_in_rounds,
     seed,
     service_env,
     throwaway_database,
@@ -40,12 +40,6 @@ from run import (  # noqa: E402
 
 WORKSPACES, PROSPECTS = 10, 1000
 
-
-def cpu_ms_per_call(call: Callable[[], object], count: int) -> float:
-    started = time.process_time()
-    for _ in range(count):
-        call()
-    return (time.process_time() - started) / count * 1000
 
 
 def main() -> int:
@@ -112,18 +106,14 @@ def measure(args: argparse.Namespace) -> None:
     }
     # The request log goes to stderr in production; here it is written, then dropped.
     with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-        for call in paths.values():  # warm: connections, caches, prepared statements
-            cpu_ms_per_call(call, 50)
         if checked() != 200 or in_memory_check() != 200 or floor.get("/check").status_code != 200:
-            raise SystemExit("a warm-up request did not answer 200")
-        figures: dict[str, list[float]] = {name: [] for name in paths}
-        for _ in range(args.rounds):
-            for name, call in paths.items():
-                figures[name].append(cpu_ms_per_call(call, args.calls))
+            raise SystemExit("a first request did not answer 200")
+        figures = cpu_per_call_in_rounds(paths, rounds=args.rounds, calls=args.calls)
 
-    medians = {name: statistics.median(values) for name, values in figures.items()}
+    milliseconds = {name: [value * 1000 for value in values] for name, values in figures.items()}
+    medians = {name: statistics.median(values) for name, values in milliseconds.items()}
     for name, value in medians.items():
-        low, high = min(figures[name]), max(figures[name])
+        low, high = min(milliseconds[name]), max(milliseconds[name])
         print(f"{value:6.3f} ms CPU per call (batches {low:.3f}-{high:.3f})  {name}")
     floor_ms = medians["the floor: its route, the Unipile call through requests, its JSON"]
     check_ms = medians["the check, public route: all it does"]

@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 from sqlalchemy import create_engine
@@ -26,17 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "bench")]
 
 from adapters.sql_store import _CHECK_LOOKUP, SqlProspectStore, create_engine_for  # noqa: E402
-from run import seed, throwaway_database  # noqa: E402
+from run import cpu_per_call_in_rounds, seed, throwaway_database  # noqa: E402
 
 # A prospect of workspace 1, whose key the seed names 000000000001.
 PROSPECT_ID = 11
 
-
-def cpu_per_call(call: Callable[[], object], count: int) -> float:
-    started = time.process_time()
-    for _ in range(count):
-        call()
-    return (time.process_time() - started) / count * 1e6
 
 
 def main() -> int:
@@ -75,14 +67,9 @@ def measure(database_url: str, args: argparse.Namespace) -> None:
         ),
         "psycopg alone, one connection": through_psycopg,
     }
-    for call in paths.values():  # warm: connections, caches, psycopg's prepared statements
-        cpu_per_call(call, 50)
-    figures: dict[str, list[float]] = {name: [] for name in paths}
-    for _ in range(args.rounds):
-        for name, call in paths.items():
-            figures[name].append(cpu_per_call(call, args.lookups))
+    figures = cpu_per_call_in_rounds(paths, rounds=args.rounds, calls=args.lookups)
     for name, values in figures.items():
-        print(f"{statistics.median(values):7.0f} us CPU per lookup  {name}")
+        print(f"{statistics.median(values) * 1e6:7.0f} us CPU per lookup  {name}")
     bare.close()
     store_engine.dispose()
 

@@ -290,6 +290,28 @@ class Round:
     cpu_ms_per_request: float  # CPU the workers used, per request answered
 
 
+def cpu_per_call_in_rounds(paths: dict[str, Callable[[], object]], *, rounds: int,
+                           calls: int) -> dict[str, list[float]]:
+    """Seconds of this process's CPU per call of each path, one figure per round of `calls` calls.
+
+    Each path is warmed first (connections, caches, prepared statements); rounds alternate between
+    the paths, so that a noisy neighbour hits them alike. For the in-process scripts beside this one.
+    """
+    def cpu_per_call(call: Callable[[], object], count: int) -> float:
+        started = time.process_time()
+        for _ in range(count):
+            call()
+        return (time.process_time() - started) / count
+
+    for call in paths.values():
+        cpu_per_call(call, 50)
+    figures: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(rounds):
+        for name, call in paths.items():
+            figures[name].append(cpu_per_call(call, calls))
+    return figures
+
+
 def alternate(servers: dict[str, tuple[Server, list[Target]]], *, rounds: int, seconds: float,
               connections: int, generator: str) -> dict[str, list[Round]]:
     """Rounds taken in turn (A B A B ...), so a noisy neighbour hits both sides alike."""
