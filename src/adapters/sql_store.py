@@ -214,11 +214,8 @@ class SqlProspectStore:
         fetch: Callable[[MappingResult], _Fetched],
     ) -> _Fetched:
         """What fetch takes from one SELECT's rows; a database that cannot be reached is StoreUnavailable."""
-        try:
+        with _unavailable_as_store_error():
             return self._fetch(statement, parameters, fetch)
-        except (OperationalError, PoolTimeoutError) as exc:
-            _log_unavailable(exc)
-            raise StoreUnavailable() from exc
 
     def _fetch(
         self,
@@ -263,12 +260,9 @@ class SqlProspectStore:
         Never retried: a write whose COMMIT was lost with its connection may have been applied.
         A write that finds its pooled connection closed fails, and the next one gets a new one.
         """
-        try:
-            with self._writes.begin() as connection:
-                yield connection
-        except (OperationalError, PoolTimeoutError) as exc:
-            _log_unavailable(exc)
-            raise StoreUnavailable() from exc
+        # Outermost, so that a failed COMMIT is StoreUnavailable too.
+        with _unavailable_as_store_error(), self._writes.begin() as connection:
+            yield connection
 
     def check_lookup(
         self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
@@ -436,9 +430,15 @@ class SqlProspectStore:
         return row._mapping
 
 
-def _log_unavailable(exc: Exception) -> None:
-    # The class only: driver messages can name hosts, users and databases.
-    logger.warning("Database unavailable (%s)", type(exc).__name__)
+@contextmanager
+def _unavailable_as_store_error() -> Iterator[None]:
+    """A database that cannot be reached, or a pool with no connection to spare, is StoreUnavailable."""
+    try:
+        yield
+    except (OperationalError, PoolTimeoutError) as exc:
+        # The class only: driver messages can name hosts, users and databases.
+        logger.warning("Database unavailable (%s)", type(exc).__name__)
+        raise StoreUnavailable() from exc
 
 
 def _is_storable_id(value: int | None) -> bool:

@@ -30,7 +30,6 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.connection import allowed_gai_family
@@ -468,11 +467,10 @@ class UnipileLinkedInProvider:
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
         self._session.trust_env = False
-        # requests' defaults (User-Agent, Accept-Encoding) as Session.get would have merged them.
-        headers = CaseInsensitiveDict(self._session.headers)
-        headers.update({"X-API-KEY": api_key, "accept": "application/json"})
-        # Each call copies this request and sets its URL (see _prepared_get).
-        self._prepared_base = requests.Request("GET", self._base_url, headers=headers).prepare()
+        self._session.headers.update({"X-API-KEY": api_key, "accept": "application/json"})
+        # Prepared as Session.get prepares a call, the session's headers merged in (after trust_env
+        # is off: no netrc). Each call copies it and sets its URL (see _prepared_get).
+        self._prepared_base = self._session.prepare_request(requests.Request("GET", self._base_url))
 
     def close(self) -> None:
         self._session.close()
