@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import Flask, Response, request
 from flask_jwt_extended import (
@@ -16,7 +17,6 @@ from domain import services
 from domain.model import CheckContext
 from domain.ports import ProspectStore
 from entrypoints.errors import error_response
-from entrypoints.rate_limits import identify_caller
 
 MISSING_TOKEN = "Missing bearer token"
 # The longest lifetime `users token --expires-in` issues.
@@ -75,21 +75,26 @@ def _is_a_bounded_access_token(_header: dict, payload: dict) -> bool:
     )
 
 
-def api_key_check(store: ProspectStore, prospect_id: int) -> tuple[int, CheckContext | None]:
-    """The caller's workspace and the prospect's context, for a request with an `X-API-Key`."""
+class AuthenticatedCheck(NamedTuple):
+    # Whose request allowance the check spends: `api-key:<prefix>` or `user:<id>`.
+    caller: str
+    workspace_id: int
+    context: CheckContext | None
+
+
+def api_key_check(store: ProspectStore, prospect_id: int) -> AuthenticatedCheck:
+    """The caller, its workspace and the prospect's context, for a request with an `X-API-Key`."""
     key, context = services.api_key_check(request.headers.get("X-API-Key"), prospect_id, store=store)
     # The prefix is public and names the key, not its secret.
-    identify_caller(f"api-key:{key.prefix}")
-    return key.workspace_id, context
+    return AuthenticatedCheck(f"api-key:{key.prefix}", key.workspace_id, context)
 
 
-def token_check(store: ProspectStore, prospect_id: int) -> tuple[int, CheckContext | None]:
-    """The caller's workspace and the prospect's context, for a request with a bearer token."""
+def token_check(store: ProspectStore, prospect_id: int) -> AuthenticatedCheck:
+    """The caller, its workspace and the prospect's context, for a request with a bearer token."""
     verify_jwt_in_request()
     identity = get_jwt_identity()
     user, context = services.user_check(identity, prospect_id, store=store)
-    identify_caller(f"user:{identity}")
-    return user.workspace_id, context
+    return AuthenticatedCheck(f"user:{identity}", user.workspace_id, context)
 
 
 def access_token_for(user_id: int, expires_in_seconds: int) -> str:

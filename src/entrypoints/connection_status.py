@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from domain.model import CheckContext, ConnectionStatus, positive_id
+from domain.model import ConnectionStatus, positive_id
+from domain.ports import ProspectStore
 from domain.services import check_connection_status
-from entrypoints.auth import api_key_check, token_check
+from entrypoints.auth import AuthenticatedCheck, api_key_check, token_check
 from entrypoints.bootstrap import Services
 from entrypoints.observability import note
 from entrypoints.rate_limits import spend_rate_limit
@@ -18,28 +21,21 @@ blueprint = Blueprint("connection_status", __name__)
 # strict_slashes=False: a client that drops the trailing slash gets the answer, not a redirect.
 @blueprint.get("/api/v1/public/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_api_key(prospect_id: str) -> Response:
-    services = _services()
-    checked_id = _prospect_id(prospect_id)
-    return _check(services, checked_id, *api_key_check(services.store, checked_id))
+    return _check(api_key_check, prospect_id)
 
 
 @blueprint.get("/api/v1/prospects/<prospect_id>/connection-status/", strict_slashes=False)
 def check_with_token(prospect_id: str) -> Response:
+    return _check(token_check, prospect_id)
+
+
+def _check(authenticate: Callable[[ProspectStore, int], AuthenticatedCheck], raw_prospect_id: str) -> Response:
     services = _services()
-    checked_id = _prospect_id(prospect_id)
-    return _check(services, checked_id, *token_check(services.store, checked_id))
-
-
-def _prospect_id(text: str) -> int:
     # Anything that is not a plain id names no prospect: the contract's 404, once authenticated.
-    return positive_id(text) or 0
-
-
-def _check(
-    services: Services, prospect_id: int, workspace_id: int, context: CheckContext | None
-) -> Response:
+    prospect_id = positive_id(raw_prospect_id) or 0
+    caller, workspace_id, context = authenticate(services.store, prospect_id)
     note(workspace_id=workspace_id, prospect_id=prospect_id or None)
-    spend_rate_limit()
+    spend_rate_limit(caller)
     status = check_connection_status(
         workspace_id=workspace_id,
         context=context,

@@ -84,7 +84,6 @@ class RateLimitExceeded(Exception):
 
 
 def rate_limit_response(_error: RateLimitExceeded) -> Response:
-    # entrypoints.rate_limits adds Retry-After and the X-RateLimit-* headers to it.
     return error_response(429, RATE_LIMIT_EXCEEDED)
 
 

@@ -50,7 +50,7 @@ def _start_request() -> None:
 
 def _finish_request(metrics: Metrics, response: Response) -> Response:
     duration = time.perf_counter() - g.request_started
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    request_id = g.request_id  # set with request_started, by the first before-request hook
     response.headers[REQUEST_ID_HEADER] = request_id
     # The URL rule, never the raw path: ids stay out of metric labels and paths out of logs.
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"

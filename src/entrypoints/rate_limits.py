@@ -195,15 +195,10 @@ def init_rate_limits(app: Flask, redis: Redis | None) -> None:
         return response
 
 
-def identify_caller(caller: str) -> None:
-    """Name the authenticated caller whose allowance this request spends (`api-key:<prefix>`, `user:<id>`)."""
-    g.rate_limit_caller = caller
-
-
-def spend_rate_limit() -> None:
-    """Spends one request of the identified caller's allowance; raises RateLimitExceeded past it."""
+def spend_rate_limit(caller: str) -> None:
+    """Spends one request of the authenticated caller's allowance; raises RateLimitExceeded past it."""
     limiter: RequestLimiter = current_app.extensions["request_limiter"]
-    state = limiter.spend(g.rate_limit_caller)
+    state = limiter.spend(caller)
     g.rate_limit_state = state
     if state.breached:
         raise RateLimitExceeded()
