@@ -94,11 +94,17 @@ def test_config_check_refuses_sqlite_with_several_workers(tmp_path):
     assert "WEB_CONCURRENCY=3 workers: use PostgreSQL" in result.stderr
 
 
-@pytest.mark.postgres
-def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_gunicorn, pg_database_factory, tmp_path):
+@pytest.fixture(scope="module")
+def seeded_postgres(pg_database_factory) -> tuple[str, str, int]:
+    """One migrated, seeded PostgreSQL database for the multi-worker tests: checks only read it."""
     database_url = pg_database_factory()
     upgrade_schema(database_url)
-    key, prospect_id = seed(database_url)
+    return (database_url, *seed(database_url))
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_serve_checks_and_one_scrape_sums_both(start_gunicorn, seeded_postgres, tmp_path):
+    database_url, key, prospect_id = seeded_postgres
     server = start_gunicorn(DATABASE_URL=database_url, WEB_CONCURRENCY="2")
     server.wait_until_ready()
 
@@ -221,10 +227,9 @@ def keep_alive_checks(
                     closed.append(url)
 
 
-def test_each_worker_holds_no_more_connections_than_it_has_threads(start_gunicorn, pg_database_factory):
-    database_url = pg_database_factory()
-    upgrade_schema(database_url)
-    key, prospect_id = seed(database_url)
+@pytest.mark.postgres
+def test_each_worker_holds_no_more_connections_than_it_has_threads(start_gunicorn, seeded_postgres):
+    database_url, key, prospect_id = seeded_postgres
     unipile = SlowUnipile(delay=0.3)
     server = serve_against(unipile, start_gunicorn, database_url, WEB_CONCURRENCY="2")
     answers: list[int] = []
@@ -279,10 +284,9 @@ def test_a_full_worker_makes_room_for_a_client_waiting_to_connect(start_gunicorn
     assert busy_answers == [200] * 50
 
 
-def test_clients_keep_their_connections_while_nobody_waits_for_one(start_gunicorn, pg_database_factory):
-    database_url = pg_database_factory()
-    upgrade_schema(database_url)
-    key, prospect_id = seed(database_url)
+@pytest.mark.postgres
+def test_clients_keep_their_connections_while_nobody_waits_for_one(start_gunicorn, seeded_postgres):
+    database_url, key, prospect_id = seeded_postgres
     # The sandbox answers at once: answers come fast, which is when a worker could wrongly think a
     # client waits for a connection and close another's.
     server = start_gunicorn(DATABASE_URL=database_url, WEB_CONCURRENCY="2", API_RATE_LIMIT="100000/minute")
