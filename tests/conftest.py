@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,6 +38,25 @@ def sqlite_migrated_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "store.db"
     upgrade_schema(f"sqlite:///{path}")
     return path
+
+
+def totals_from_threads(count: Callable[[], int], *, threads: int, calls_each: int = 10) -> list[int]:
+    """Every total `count` returned, called `calls_each` times from each of `threads` threads at once."""
+    totals: list[int] = []
+    lock = threading.Lock()
+
+    def count_some() -> None:
+        for _ in range(calls_each):
+            total = count()
+            with lock:
+                totals.append(total)
+
+    workers = [threading.Thread(target=count_some) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return totals
 
 
 def migrated_sqlite_url(template: Path, directory: Path) -> str:

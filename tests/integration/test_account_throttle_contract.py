@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from adapters.memory_throttle import InMemoryAccountThrottle
 from adapters.redis_throttle import RedisAccountThrottle, redis_client
 from domain.errors import AccountThrottleUnavailable
+from tests.conftest import totals_from_threads
 
 TODAY = date(2031, 3, 14)
 NOON = datetime(2031, 3, 14, 12, 0, tzinfo=timezone.utc)
@@ -30,20 +30,7 @@ def test_lookups_are_counted_per_account_and_per_day(throttle):
 
 
 def test_concurrent_lookups_are_each_counted_once(throttle):
-    totals: list[int] = []
-    lock = threading.Lock()
-
-    def count_ten() -> None:
-        for _ in range(10):
-            total = throttle.count_lookup(7, TODAY)
-            with lock:
-                totals.append(total)
-
-    workers = [threading.Thread(target=count_ten) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    totals = totals_from_threads(lambda: throttle.count_lookup(7, TODAY), threads=4)
 
     assert sorted(totals) == list(range(1, 41))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -10,6 +9,7 @@ import redis
 
 from adapters.redis_throttle import redis_client
 from adapters.request_counters import InMemoryRequestCounter, RedisRequestCounter, RequestCounterUnavailable
+from tests.conftest import totals_from_threads
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -42,20 +42,8 @@ def test_a_count_is_read_without_adding_to_it(counter_and_prefix):
 def test_concurrent_requests_are_each_counted_once(counter_and_prefix):
     counter, prefix = counter_and_prefix
     ends_at = time.time() + 60
-    totals: list[int] = []
-    lock = threading.Lock()
 
-    def count_ten() -> None:
-        for _ in range(10):
-            total = counter.count(f"{prefix}:shared", ends_at)
-            with lock:
-                totals.append(total)
-
-    threads = [threading.Thread(target=count_ten) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    totals = totals_from_threads(lambda: counter.count(f"{prefix}:shared", ends_at), threads=8)
 
     assert sorted(totals) == list(range(1, 81))
 
