@@ -32,13 +32,20 @@ class FakeProspectStore:
         self.accounts: dict[int, ConnectedAccount] = {}
         self.prospects: dict[int, Prospect] = {}
         self.available = True
+        self.lookup_failure: Exception | None = None
 
     def ready(self) -> bool:
         return self.available
 
+    def fail_lookups_with(self, failure: Exception) -> None:
+        """Raise `failure` from every check lookup (StoreUnavailable, or anything to provoke a 500)."""
+        self.lookup_failure = failure
+
     def check_lookup(
         self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
     ) -> CheckLookup:
+        if self.lookup_failure is not None:
+            raise self.lookup_failure
         prospect = self.prospects.get(prospect_id)
         context = None
         if prospect is not None:

@@ -213,10 +213,7 @@ def test_missing_trailing_slash_is_answered_without_a_redirect(client, world):
 
 
 def test_unexpected_error_is_a_json_500_without_details(client, world):
-    def explode(*_, **__):
-        raise RuntimeError("postgresql://user:hunter2@db/prod is down")
-
-    world.store.check_lookup = explode
+    world.store.fail_lookups_with(RuntimeError("postgresql://user:hunter2@db/prod is down"))
     response = public_get(client, world)
     assert_error(response, 500, "Internal server error")
     assert "hunter2" not in response.get_data(as_text=True)
@@ -260,10 +257,7 @@ def test_head_is_refused_since_it_would_spend_a_provider_lookup(client, world):
 def test_a_database_outage_is_a_503_not_a_500(client, world, token_for):
     from domain.errors import StoreUnavailable
 
-    def unavailable(*_, **__):
-        raise StoreUnavailable()
-
-    world.store.check_lookup = unavailable
+    world.store.fail_lookups_with(StoreUnavailable())
     assert_error(public_get(client, world), 503, "Service temporarily unavailable")
     token = {"Authorization": f"Bearer {token_for(world.user_id)}"}
     assert_error(client.get(IN_APP.format(world.prospect_id), headers=token), 503, "Service temporarily unavailable")

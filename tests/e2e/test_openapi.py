@@ -220,20 +220,14 @@ def test_502_with_retry_after_matches(client, world, described):
 
 
 def test_500_matches(client, world, described):
-    def explode(*_, **__):
-        raise RuntimeError("the store is down")
-
-    world.store.check_lookup = explode
+    world.store.fail_lookups_with(RuntimeError("the store is down"))
     assert described(client.get(PUBLIC.format(world.prospect_id), headers=api_key(world))).status_code == 500
 
 
 def test_503_matches(client, world, described):
     from domain.errors import StoreUnavailable
 
-    def unavailable(*_, **__):
-        raise StoreUnavailable()
-
-    world.store.check_lookup = unavailable
+    world.store.fail_lookups_with(StoreUnavailable())
     assert described(client.get(PUBLIC.format(world.prospect_id), headers=api_key(world))).status_code == 503
 
 
