@@ -110,27 +110,25 @@ def test_unusable_database_url_is_named_without_repeating_it(database_url):
     assert "s3cret-pw" not in str(refused.value)
 
 
-@pytest.mark.parametrize("dsn", ["https://api8.unipile.com:13851/api/v1", "https://☃.example:13851"])
-def test_unusable_unipile_dsn_is_named(dsn, tmp_path):
-    config = {
-        "JWT_SECRET_KEY": JWT_SECRET,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
-        "UNIPILE_DSN": dsn,
-        "UNIPILE_API_KEY": "key",
-    }
-    with pytest.raises(ConfigurationError, match="UNIPILE_DSN is not usable"):
-        create_app(config)
-
-
-@pytest.mark.parametrize("api_key", ["key ", " key", "ke\x01y"])
-def test_unusable_unipile_key_is_named(api_key, tmp_path):
+@pytest.mark.parametrize(
+    "setting, value, named",
+    [
+        ("UNIPILE_DSN", "https://api8.unipile.com:13851/api/v1", "UNIPILE_DSN is not usable"),
+        ("UNIPILE_DSN", "https://☃.example:13851", "UNIPILE_DSN is not usable"),
+        ("UNIPILE_API_KEY", "key ", "UNIPILE_API_KEY"),
+        ("UNIPILE_API_KEY", " key", "UNIPILE_API_KEY"),
+        ("UNIPILE_API_KEY", "ke\x01y", "UNIPILE_API_KEY"),
+    ],
+)
+def test_an_unusable_unipile_setting_is_named(setting, value, named, tmp_path):
     config = {
         "JWT_SECRET_KEY": JWT_SECRET,
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
         "UNIPILE_DSN": "api8.unipile.com:13851",
-        "UNIPILE_API_KEY": api_key,
+        "UNIPILE_API_KEY": "key",
+        setting: value,
     }
-    with pytest.raises(ConfigurationError, match="UNIPILE_API_KEY"):
+    with pytest.raises(ConfigurationError, match=named):
         create_app(config)
 
 
