@@ -23,6 +23,22 @@ from domain.model import (
 from domain.profile_url import ProfileIdentifier
 
 
+class FakeSecondsClock:
+    """A clock (monotonic or wall, in seconds) that only moves when the code under test sleeps or a
+    test moves it."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 class FakeProspectStore:
     def __init__(self) -> None:
         self._ids = itertools.count(1)

@@ -12,6 +12,7 @@ import responses
 from adapters.unipile import UnipileLinkedInProvider
 from domain.model import AccountStatus, ConnectedAccount, Provider
 from domain.profile_url import ProfileIdentifier
+from tests.fakes import FakeSecondsClock
 
 BASE_URL = "https://api8.unipile.com:13851"
 API_KEY = "unipile-secret-key-0123456789"
@@ -23,21 +24,6 @@ ACCOUNT = ConnectedAccount(
     status=AccountStatus.OK,
 )
 JANE = ProfileIdentifier("jane-doe-4a1b2c3")
-
-
-class FakeMonotonicClock:
-    """A monotonic clock that only moves when the code under test sleeps or a test advances it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def error_body(status: int, error_type: str) -> dict:
@@ -52,8 +38,8 @@ def unipile():
 
 
 @pytest.fixture
-def clock() -> FakeMonotonicClock:
-    return FakeMonotonicClock()
+def clock() -> FakeSecondsClock:
+    return FakeSecondsClock()
 
 
 @pytest.fixture

@@ -9,14 +9,7 @@ import pytest
 
 from adapters.request_counters import InMemoryRequestCounter, RequestCounterUnavailable
 from entrypoints.rate_limits import REDIS_RETRY_SECONDS, LimitState, RequestLimiter
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import FakeSecondsClock
 
 
 class SwitchableCounter:
@@ -28,7 +21,7 @@ class SwitchableCounter:
     of a call under way is then delivered when the test chooses.
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: FakeSecondsClock) -> None:
         self.up = True
         self.failing_reads = False
         self.calls = 0
@@ -61,7 +54,7 @@ class SwitchableCounter:
         self._released.set()
 
 
-def limiter(rate: str, clock: Clock, shared=None) -> RequestLimiter:
+def limiter(rate: str, clock: FakeSecondsClock, shared=None) -> RequestLimiter:
     return RequestLimiter(rate, key_prefix="test", shared=shared, clock=clock, monotonic=clock)
 
 
@@ -72,7 +65,7 @@ def redis_warnings(caplog) -> list[str]:
 
 
 def test_a_window_starts_on_the_clock_and_its_end_is_the_reset_time():
-    clock = Clock(960_020.0)  # 20 s past a whole minute
+    clock = FakeSecondsClock(960_020.0)  # 20 s past a whole minute
     minute = limiter("2/minute", clock)
 
     first, second, third = (minute.spend("api-key:a") for _ in range(3))
@@ -86,7 +79,7 @@ def test_a_window_starts_on_the_clock_and_its_end_is_the_reset_time():
 
 
 def test_callers_do_not_share_an_allowance():
-    clock = Clock(5_000.0)
+    clock = FakeSecondsClock(5_000.0)
     minute = limiter("1/minute", clock)
 
     assert not minute.spend("api-key:a").breached
@@ -95,7 +88,7 @@ def test_callers_do_not_share_an_allowance():
 
 
 def test_with_several_limits_the_closest_to_running_out_is_reported():
-    clock = Clock(3_600_000.0)  # on the hour
+    clock = FakeSecondsClock(3_600_000.0)  # on the hour
     limits = limiter("10/second;3/hour", clock)
 
     state = limits.spend("user:7")
@@ -104,7 +97,7 @@ def test_with_several_limits_the_closest_to_running_out_is_reported():
 
 
 def test_a_burst_refused_by_the_short_window_does_not_spend_the_long_one():
-    clock = Clock(3_600_000.0)  # on the hour
+    clock = FakeSecondsClock(3_600_000.0)  # on the hour
     limits = limiter("2/second;3/hour", clock)
 
     burst = [limits.spend("user:7") for _ in range(10)]
@@ -119,7 +112,7 @@ def test_a_burst_refused_by_the_short_window_does_not_spend_the_long_one():
 
 
 def test_a_refusal_names_a_longer_window_that_is_already_used_up():
-    clock = Clock(3_600_000.0)  # on the hour
+    clock = FakeSecondsClock(3_600_000.0)  # on the hour
     limits = limiter("1/second;2/hour", clock)
     limits.spend("user:7")
     clock.now += 1
@@ -138,7 +131,7 @@ def test_a_refusal_names_a_longer_window_that_is_already_used_up():
 
 
 def test_of_several_used_up_windows_the_refusal_names_the_one_ending_last():
-    clock = Clock(3_600_000.0)  # on the hour
+    clock = FakeSecondsClock(3_600_000.0)  # on the hour
     limits = limiter("1/second;2/minute;2/hour", clock)
     limits.spend("user:7")
     clock.now += 1
@@ -150,7 +143,7 @@ def test_of_several_used_up_windows_the_refusal_names_the_one_ending_last():
 
 
 def test_redis_failing_while_the_longer_windows_are_read_still_answers_the_refusal(caplog):
-    clock = Clock(3_600_000.0)
+    clock = FakeSecondsClock(3_600_000.0)
     shared = SwitchableCounter(clock)
     limits = limiter("1/second;1/hour", clock, shared)
     limits.spend("user:7")
@@ -167,7 +160,7 @@ def test_redis_failing_while_the_longer_windows_are_read_still_answers_the_refus
 
 
 def test_while_redis_is_down_each_worker_limits_in_memory_and_tries_redis_again_later():
-    clock = Clock(10_000.0)
+    clock = FakeSecondsClock(10_000.0)
     shared = SwitchableCounter(clock)
     minute = limiter("2/minute", clock, shared)
     shared.up = False
@@ -183,7 +176,7 @@ def test_while_redis_is_down_each_worker_limits_in_memory_and_tries_redis_again_
 
 
 def test_a_late_answer_from_before_redis_failed_does_not_bring_redis_back(caplog):
-    clock = Clock(10_000.0)
+    clock = FakeSecondsClock(10_000.0)
     shared = SwitchableCounter(clock)
     minute = limiter("5/minute", clock, shared)
     shared.hold_next_call()
@@ -220,4 +213,4 @@ def test_a_late_answer_from_before_redis_failed_does_not_bring_redis_back(caplog
     "rate, reported_limit", [("50/minute", 50), ("5 per minute", 5), ("10/second;200/hour", 10)]
 )
 def test_the_documented_rate_forms_are_read(rate, reported_limit):
-    assert limiter(rate, Clock(0.0)).spend("user:1").limit == reported_limit
+    assert limiter(rate, FakeSecondsClock(0.0)).spend("user:1").limit == reported_limit
