@@ -41,7 +41,6 @@ from run import (  # noqa: E402
 WORKSPACES, PROSPECTS = 10, 1000
 
 
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")

@@ -30,7 +30,6 @@ from run import cpu_per_call_in_rounds, seed, throwaway_database  # noqa: E402
 PROSPECT_ID = 11
 
 
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from adapters.unipile import UnipileLinkedInProvider
 from domain.errors import InvalidLinkedInProfileUrl
 from domain.model import AccountStatus, ConnectedAccount, Provider
-from domain.profile_url import profile_identifier
+from domain.profile_url import ProfileIdentifier, profile_identifier
 
 
 ACCOUNT = ConnectedAccount(
@@ -61,6 +61,16 @@ suffixes = st.sampled_from(
 linkedin_shaped_urls = st.tuples(schemes, hosts, profile_paths, slugs, suffixes).map("".join)
 
 
+def sent_url(account: ConnectedAccount, profile: ProfileIdentifier) -> str:
+    """The URL of the one request a lookup sends to Unipile."""
+    with responses.RequestsMock() as unipile:
+        unipile.get(re.compile(re.escape(BASE_URL) + ".*"), json=PROFILE)
+        provider = UnipileLinkedInProvider(BASE_URL, "key")
+        provider.profile_relationship(account, profile)
+        provider.close()
+        return unipile.calls[0].request.url
+
+
 @settings(deadline=None, max_examples=300)
 @given(st.one_of(st.text(), linkedin_shaped_urls))
 def test_any_text_is_refused_or_becomes_exactly_one_safe_path_segment(text):
@@ -69,12 +79,7 @@ def test_any_text_is_refused_or_becomes_exactly_one_safe_path_segment(text):
     except InvalidLinkedInProfileUrl:
         return
 
-    with responses.RequestsMock() as unipile:
-        unipile.get(re.compile(re.escape(BASE_URL) + ".*"), json=PROFILE)
-        provider = UnipileLinkedInProvider(BASE_URL, "key")
-        provider.profile_relationship(ACCOUNT, profile)
-        provider.close()
-        path = urlsplit(unipile.calls[0].request.url).path
+    path = urlsplit(sent_url(ACCOUNT, profile)).path
 
     assert path.startswith(USERS_PATH)
     segment = path[len(USERS_PATH):]
@@ -96,12 +101,7 @@ def test_the_url_sent_is_the_one_requests_builds_from_the_path_and_query(slug, p
         return
     account = replace(ACCOUNT, provider_account_id=provider_account_id)
 
-    with responses.RequestsMock() as unipile:
-        unipile.get(re.compile(re.escape(BASE_URL) + ".*"), json=PROFILE)
-        provider = UnipileLinkedInProvider(BASE_URL, "key")
-        provider.profile_relationship(account, profile)
-        provider.close()
-        sent = unipile.calls[0].request.url
+    sent = sent_url(account, profile)
 
     expected_query = {"account_id": provider_account_id, "notify": "false"}
     if profile.linkedin_api is not None:
