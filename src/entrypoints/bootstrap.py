@@ -19,7 +19,9 @@ from adapters.sql_store import (
     downgrade_schema,
     upgrade_schema,
 )
-from adapters.unipile import UnipileLinkedInProvider, unipile_base_url
+from adapters.unipile.accounts import UnipileAccountDirectory
+from adapters.unipile.profiles import UnipileLinkedInProvider
+from adapters.unipile.transport import UnipileClient, unipile_base_url
 from domain.account_limits import AccountLimitedLinkedInProvider
 from domain.ports import AccountDirectory, AccountThrottle, LinkedInProvider, ProspectStore
 from entrypoints.metrics import Metrics
@@ -46,10 +48,15 @@ class Services:
 
 def build_services(config: Mapping[str, object]) -> Services:
     store = build_store(config)
-    provider = build_provider(config)
-    # The Unipile client lists the accounts too.
-    directory = provider if isinstance(provider, UnipileLinkedInProvider) else None
-    return Services(store=store, provider=provider, directory=directory)
+    client = build_unipile_client(config)
+    if client is None:
+        return Services(store=store, provider=SandboxLinkedInProvider())
+    # One client, so one connection pool, for every Unipile resource.
+    return Services(
+        store=store,
+        provider=UnipileLinkedInProvider(client),
+        directory=UnipileAccountDirectory(client),
+    )
 
 
 def build_store(config: Mapping[str, object]) -> ProspectStore:
@@ -103,10 +110,11 @@ def database_revision(config: Mapping[str, object]) -> str | None:
     return current_revision(str(config["DATABASE_URL"]))
 
 
-def build_provider(config: Mapping[str, object]) -> LinkedInProvider:
+def build_unipile_client(config: Mapping[str, object]) -> UnipileClient | None:
+    """The Unipile client the settings name; None for the sandbox provider."""
     kind = str(config["LINKEDIN_PROVIDER"])
     if kind == "sandbox":
-        return SandboxLinkedInProvider()
+        return None
     if kind != "unipile":
         raise ConfigurationError(
             f"LINKEDIN_PROVIDER must be 'unipile' or 'sandbox', not {kind!r}"
@@ -123,7 +131,7 @@ def build_provider(config: Mapping[str, object]) -> LinkedInProvider:
     api_key = str(config["UNIPILE_API_KEY"])
     if api_key != api_key.strip() or not api_key.isprintable():
         raise ConfigurationError("UNIPILE_API_KEY has surrounding spaces or control characters")
-    return UnipileLinkedInProvider(
+    return UnipileClient(
         base_url,
         api_key,
         timeout_seconds=float(config["UNIPILE_TIMEOUT_SECONDS"]),

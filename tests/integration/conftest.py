@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from adapters.unipile import UnipileLinkedInProvider
+from adapters.unipile.profiles import UnipileLinkedInProvider
+from adapters.unipile.transport import UnipileClient
 from domain.model import AccountStatus, ConnectedAccount, Provider
 from domain.profile_url import ProfileIdentifier
 from tests.fakes import FakeSecondsClock
@@ -43,9 +44,14 @@ def clock() -> FakeSecondsClock:
 
 
 @pytest.fixture
-def provider(clock):
-    adapter = UnipileLinkedInProvider(
+def client(clock):
+    client = UnipileClient(
         BASE_URL, API_KEY, timeout_seconds=10.0, sleep=clock.sleep, clock=clock, random=lambda: 0.5
     )
-    yield adapter
-    adapter.close()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def provider(client):
+    return UnipileLinkedInProvider(client)

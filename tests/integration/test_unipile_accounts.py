@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from adapters.unipile import MAX_ACCOUNT_PAGES, UnipileLinkedInProvider
+from adapters.unipile.accounts import MAX_ACCOUNT_PAGES, UnipileAccountDirectory
+from adapters.unipile.transport import UnipileClient
 from domain.account_lifecycle import sync_workspace_accounts
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import AccountStatus, Provider, ProviderAccount
@@ -39,9 +40,8 @@ def page(*items: dict, cursor: str | None = None) -> dict:
 
 
 @pytest.fixture
-def directory(provider):
-    """The adapter in its other role: the directory of the workspace's Unipile accounts."""
-    return provider
+def directory(client):
+    return UnipileAccountDirectory(client)
 
 
 def serve_pages(unipile, pages: dict[str | None, dict], on_call=None) -> None:
@@ -60,7 +60,7 @@ def query_of(call) -> dict[str, list[str]]:
     return parse_qs(urlsplit(call.request.url).query)
 
 
-def failure_of(directory: UnipileLinkedInProvider) -> ProviderFailure:
+def failure_of(directory: UnipileAccountDirectory) -> ProviderFailure:
     with pytest.raises(ProviderFailure) as raised:
         directory.list_accounts()
     return raised.value
@@ -249,7 +249,9 @@ def test_sync_leaves_an_account_listed_with_unreadable_sources_and_sets_the_othe
 
 def test_a_page_over_the_body_cap_is_a_provider_error(unipile, clock):
     unipile.get(ACCOUNTS_URL, json=page(*(linkedin_account(f"acc-{n}", "OK") for n in range(20))))
-    directory = UnipileLinkedInProvider(BASE_URL, API_KEY, max_body_bytes=1000, clock=clock, sleep=clock.sleep)
+    directory = UnipileAccountDirectory(
+        UnipileClient(BASE_URL, API_KEY, max_body_bytes=1000, clock=clock, sleep=clock.sleep)
+    )
 
     assert failure_of(directory).code is ProviderFailureCode.ERROR
 

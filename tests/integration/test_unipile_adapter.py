@@ -14,7 +14,8 @@ import pytest
 import requests
 import responses
 
-from adapters.unipile import UnipileLinkedInProvider, unipile_base_url
+from adapters.unipile.profiles import UnipileLinkedInProvider
+from adapters.unipile.transport import UnipileClient, unipile_base_url
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import (
     Invitation,
@@ -134,7 +135,7 @@ def test_no_cookie_set_by_one_answer_is_sent_with_the_next(unipile, provider):
 
 def test_a_dsn_is_accepted_where_the_base_url_goes(unipile, clock):
     unipile.get(JANE_URL, json=FIRST_DEGREE_PROFILE)
-    provider = UnipileLinkedInProvider("api8.unipile.com:13851", API_KEY, clock=clock)
+    provider = UnipileLinkedInProvider(UnipileClient("api8.unipile.com:13851", API_KEY, clock=clock))
 
     provider.profile_relationship(ACCOUNT, JANE)
 
@@ -144,7 +145,7 @@ def test_a_dsn_is_accepted_where_the_base_url_goes(unipile, clock):
 @pytest.mark.parametrize("api_key", ["", " key", "key\r\nX-Evil: 1"])
 def test_an_api_key_that_cannot_be_a_header_is_refused_at_start(api_key):
     with pytest.raises(ValueError):
-        UnipileLinkedInProvider(BASE_URL, api_key)
+        UnipileClient(BASE_URL, api_key)
 
 
 # --- reading the answer --------------------------------------------------------------------------
@@ -522,7 +523,7 @@ def test_a_retry_gets_only_the_time_left(unipile, clock):
 
     unipile.add_callback(responses.GET, JANE_URL, callback=slow_unavailable)
     provider = UnipileLinkedInProvider(
-        BASE_URL, API_KEY, retries=1, sleep=clock.sleep, clock=clock, random=lambda: 0.0
+        UnipileClient(BASE_URL, API_KEY, retries=1, sleep=clock.sleep, clock=clock, random=lambda: 0.0)
     )
 
     failure_of(provider)
@@ -532,7 +533,7 @@ def test_a_retry_gets_only_the_time_left(unipile, clock):
 
 def test_retries_can_be_turned_off(unipile, clock):
     unipile.get(JANE_URL, status=503)
-    provider = UnipileLinkedInProvider(BASE_URL, API_KEY, retries=0, sleep=clock.sleep, clock=clock)
+    provider = UnipileLinkedInProvider(UnipileClient(BASE_URL, API_KEY, retries=0, sleep=clock.sleep, clock=clock))
 
     failure_of(provider)
 

@@ -11,7 +11,8 @@ import responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.unipile import UnipileLinkedInProvider
+from adapters.unipile.profiles import UnipileLinkedInProvider
+from adapters.unipile.transport import UnipileClient
 from domain.errors import InvalidLinkedInProfileUrl
 from domain.model import AccountStatus, ConnectedAccount, Provider
 from domain.profile_url import ProfileIdentifier, profile_identifier
@@ -65,9 +66,9 @@ def sent_url(account: ConnectedAccount, profile: ProfileIdentifier) -> str:
     """The URL of the one request a lookup sends to Unipile."""
     with responses.RequestsMock() as unipile:
         unipile.get(re.compile(re.escape(BASE_URL) + ".*"), json=PROFILE)
-        provider = UnipileLinkedInProvider(BASE_URL, "key")
-        provider.profile_relationship(account, profile)
-        provider.close()
+        client = UnipileClient(BASE_URL, "key")
+        UnipileLinkedInProvider(client).profile_relationship(account, profile)
+        client.close()
         return unipile.calls[0].request.url
 
 

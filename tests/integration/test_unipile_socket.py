@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from adapters.unipile import UnipileLinkedInProvider
+from adapters.unipile.profiles import UnipileLinkedInProvider
+from adapters.unipile.transport import UnipileClient
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.profile_url import ProfileIdentifier
 from tests.integration.conftest import ACCOUNT, API_KEY, JANE
@@ -95,15 +96,15 @@ def serve():
 
 @pytest.fixture
 def provider_for():
-    providers: list[UnipileLinkedInProvider] = []
+    clients: list[UnipileClient] = []
 
     def build(server_url: str, **options) -> UnipileLinkedInProvider:
-        providers.append(UnipileLinkedInProvider(server_url, API_KEY, random=lambda: 0.0, **options))
-        return providers[-1]
+        clients.append(UnipileClient(server_url, API_KEY, random=lambda: 0.0, **options))
+        return UnipileLinkedInProvider(clients[-1])
 
     yield build
-    for provider in providers:
-        provider.close()
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

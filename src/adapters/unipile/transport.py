@@ -1,10 +1,10 @@
-"""Unipile's v1 API: the LinkedInProvider (one live profile lookup per check) and the AccountDirectory.
+"""Unipile's v1 API transport: one request function for every resource.
 
-Every call goes through one request function: one deadline, kept by a watchdog thread,
-deadline-aware retries, no redirects, a body cap.
+Every call has one deadline, kept by a watchdog thread, with the host's name looked up within it;
+retries are deadline-aware; redirects are never followed; bodies are capped; Unipile's error
+answers become the domain's failure codes. Each resource parses its own documents in the module
+of the port it serves.
 """
-
-from __future__ import annotations
 
 import heapq
 import http.cookiejar
@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Mapping
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -36,15 +36,6 @@ from urllib3.util.connection import allowed_gai_family
 from urllib3.util.timeout import Timeout
 
 from domain.errors import ProviderFailure, ProviderFailureCode
-from domain.model import (
-    ConnectedAccount,
-    Invitation,
-    InvitationStatus,
-    InvitationType,
-    ProfileRelationship,
-    ProviderAccount,
-)
-from domain.profile_url import ProfileIdentifier
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +66,6 @@ _RECONNECT_ERRORS = frozenset(
 )
 # Unipile answers a missing or locked profile with these 422s more often than with a 404.
 _UNKNOWN_PROFILE_ERRORS = frozenset({"errors/invalid_recipient", "errors/user_unreachable"})
-ACCOUNTS_PAGE_SIZE = 100
-# 100,000 accounts; beyond that a listing that never ends is likelier than a real one.
-MAX_ACCOUNT_PAGES = 1000
 
 
 def unipile_base_url(dsn: str) -> str:
@@ -415,8 +403,8 @@ class _RetryableFailure(Exception):
         self.failure = failure
 
 
-class UnipileLinkedInProvider:
-    """Asks Unipile how a profile relates to a connected account's LinkedIn member, and lists accounts.
+class UnipileClient:
+    """GETs Unipile's JSON documents for the resources, on one pooled session.
 
     `timeout_seconds` bounds the whole call: the host's name lookup, connecting, every read and
     every retry. Socket timeouts restart with every byte, so past the deadline the watchdog shuts
@@ -475,56 +463,13 @@ class UnipileLinkedInProvider:
     def close(self) -> None:
         self._session.close()
 
-    def profile_relationship(
-        self, account: ConnectedAccount, profile: ProfileIdentifier
-    ) -> ProfileRelationship:
-        # The identifier arrives decoded; this is the one place it is percent-encoded.
-        url = f"{self._base_url}/api/v1/users/{quote(profile.value, safe='')}"
-        params = {"account_id": account.provider_account_id, "notify": "false"}
-        if profile.linkedin_api is not None:
-            params["linkedin_api"] = profile.linkedin_api.value
-        try:
-            return _relationship_from(self._get_json(url, params))
-        except ProviderFailure as failure:
-            if failure.code is ProviderFailureCode.AUTH_FAILED:
-                logger.error(
-                    "Unipile rejected the API key (%s); every check fails until it is replaced", failure
-                )
-            elif failure.code is ProviderFailureCode.PROFILE_NOT_FOUND:
-                logger.info("Unipile lookup from account %s found no profile: %s", account.id, failure)
-            else:
-                logger.warning("Unipile lookup from account %s failed: %s", account.id, failure)
-            raise
+    def get_json(self, path: str, params: dict[str, str]) -> bytes:
+        """The body of a 200 JSON answer to `GET {base}{path}`, retries included, within one deadline.
 
-    def list_accounts(self) -> tuple[ProviderAccount, ...]:
-        """Every page of `GET /api/v1/accounts`, each page a call with its own deadline."""
-        url = f"{self._base_url}/api/v1/accounts"
-        accounts: list[ProviderAccount] = []
-        cursors_seen: set[str] = set()
-        params = {"limit": str(ACCOUNTS_PAGE_SIZE)}
-        try:
-            for _ in range(MAX_ACCOUNT_PAGES):
-                page, cursor = _account_page_from(self._get_json(url, params))
-                accounts.extend(page)
-                if cursor is None:
-                    return tuple(accounts)
-                if cursor in cursors_seen:
-                    raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile repeated a page cursor")
-                cursors_seen.add(cursor)
-                params = {"limit": str(ACCOUNTS_PAGE_SIZE), "cursor": cursor}
-            raise ProviderFailure(
-                ProviderFailureCode.ERROR, f"Unipile listed more than {MAX_ACCOUNT_PAGES} pages of accounts"
-            )
-        except ProviderFailure as failure:
-            if failure.code is ProviderFailureCode.AUTH_FAILED:
-                logger.error("Unipile rejected the API key (%s); every call fails until it is replaced", failure)
-            else:
-                logger.warning("Listing the Unipile accounts failed: %s", failure)
-            raise
-
-    def _get_json(self, url: str, params: dict[str, str]) -> bytes:
-        """The body of a 200 JSON answer to one GET, retries included, within one deadline."""
+        `path` is already percent-encoded. Raises ProviderFailure, with its code.
+        """
         # Encoded as requests encodes a dict of text `params`: quote_plus, UTF-8.
+        url = f"{self._base_url}{path}"
         url = f"{url}?{urlencode(params)}" if params else url
         deadline = self._clock() + self._timeout_seconds
         attempt = 0
@@ -700,7 +645,7 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-def _document_of(body: bytes, object_type: str) -> dict[str, Any]:
+def document_of(body: bytes, object_type: str) -> dict[str, Any]:
     """The JSON object of the `object` type Unipile was asked for; anything else is a provider error."""
     try:
         document = json.loads(body)
@@ -713,70 +658,3 @@ def _document_of(body: bytes, object_type: str) -> dict[str, Any]:
             ProviderFailureCode.ERROR, f"Unipile answered something other than a {object_type}"
         )
     return document
-
-
-def _relationship_from(body: bytes) -> ProfileRelationship:
-    document = _document_of(body, "UserProfile")
-    if document.get("provider", "LINKEDIN") != "LINKEDIN":
-        raise ProviderFailure(
-            ProviderFailureCode.ERROR, "Unipile answered a profile from another network"
-        )
-    network_distance = document.get("network_distance")
-    # The one field this service reports: another type means the wire format moved, and reading
-    # it as "unknown" would answer "not connected" as if that were known.
-    if network_distance is not None and not isinstance(network_distance, str):
-        raise ProviderFailure(
-            ProviderFailureCode.ERROR, "Unipile answered a network_distance that is not text"
-        )
-    return ProfileRelationship(
-        network_distance=network_distance, invitation=_invitation_from(document.get("invitation"))
-    )
-
-
-def _account_page_from(body: bytes) -> tuple[list[ProviderAccount], str | None]:
-    """One page of the account list and the cursor of the next, None on the last page."""
-    document = _document_of(body, "AccountList")
-    items, cursor = document.get("items"), document.get("cursor")
-    # An empty cursor is refused rather than read as the end: a page missed would mark accounts DELETED.
-    if not isinstance(items, list) or not (cursor is None or (isinstance(cursor, str) and cursor)):
-        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered an AccountList without items or cursor")
-    return [_provider_account_from(item) for item in items], cursor
-
-
-def _provider_account_from(item: object) -> ProviderAccount:
-    """One listed account. Sources it cannot read are passed on as none, which leaves that account's
-    status undetermined instead of failing the whole listing.
-
-    An item without an id fails the listing: it cannot be told apart from the accounts it might
-    stand for, and leaving it out would make one of them look deleted.
-    """
-    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile listed an account without a usable id")
-    sources = item.get("sources")
-    if not isinstance(sources, list) or not all(
-        isinstance(source, dict) and isinstance(source.get("status"), str) for source in sources
-    ):
-        logger.warning(
-            "Unipile listed account %.64r with sources in a shape it does not document; its status is"
-            " left undetermined",
-            item["id"],
-        )
-        return ProviderAccount(provider_account_id=item["id"], source_statuses=())
-    return ProviderAccount(
-        provider_account_id=item["id"], source_statuses=tuple(source["status"] for source in sources)
-    )
-
-
-def _invitation_from(value: object) -> Invitation | None:
-    """The pending-invitation hint, or None: an optional field never fails a check."""
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        try:
-            return Invitation(
-                type=InvitationType(value.get("type")), status=InvitationStatus(value.get("status"))
-            )
-        except ValueError:
-            pass
-    logger.warning("Ignored an invitation in a shape Unipile does not document")
-    return None
