@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -17,6 +18,7 @@ from domain.model import (
     User,
     Workspace,
 )
+from domain.observations import Observation
 from domain.profile_url import ProfileIdentifier
 
 
@@ -75,6 +77,25 @@ class ProspectStore(Protocol):
     ) -> ConnectedAccount | None: ...
 
     def add_prospect(self, workspace_id: int, linkedin_profile_url: str | None) -> Prospect: ...
+
+
+class ObservationStore(Protocol):
+    """What each connected account observed about LinkedIn members, newest first.
+
+    Every method raises StoreUnavailable when the database cannot answer.
+    """
+
+    def record_observations(self, observations: Sequence[Observation]) -> int:
+        """Store every observation or, on any failure, none; returns how many were stored."""
+
+    def latest_observation(
+        self, account_id: int, profile: ProfileIdentifier, observed_since: datetime
+    ) -> Observation | None:
+        """The newest observation by `account_id` of the member `profile` names, made at or after
+        `observed_since`; None when there is none."""
+
+    def purge_observations(self, observed_before: datetime) -> int:
+        """Delete every observation made before `observed_before`; returns how many were deleted."""
 
 
 class LinkedInProvider(Protocol):
