@@ -6,6 +6,7 @@ TCP connection, so each test starts a tiny server on 127.0.0.1 that misbehaves i
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import socket
@@ -618,3 +619,101 @@ def test_connecting_after_a_slow_lookup_and_to_further_addresses_stays_within_th
 
     assert failure.code is ProviderFailureCode.TIMEOUT
     assert elapsed < 1.3
+
+# --- an answer the deadline cut is never read as complete -----------------------------------------
+
+
+def sending(answer: bytes, *, then_stay_open: bool = False):
+    """A handler that answers `answer` to the request, then closes, or keeps the connection open
+    well past any deadline a test sets (the wait ends on its own, so a client ignoring the deadline
+    fails instead of hanging)."""
+
+    def handle(server, connection):
+        server.read_request(connection)
+        connection.sendall(answer)
+        if then_stay_open:
+            server.stopped.wait(5)
+
+    return handle
+
+
+def chunked(body: bytes) -> bytes:
+    return f"{len(body):x}\r\n".encode() + body + b"\r\n"
+
+
+def head_without_length(extra: str = "") -> bytes:
+    return f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # Without a length, only the connection's end ends the body: the cut is no such end.
+        head_without_length() + PROFILE,
+        head_without_length("Content-Encoding: gzip\r\n") + gzip.compress(PROFILE),
+        # Every chunk but the last, empty one that says the body is complete.
+        head_without_length("Transfer-Encoding: chunked\r\n") + chunked(PROFILE),
+        head_without_length("Transfer-Encoding: chunked\r\n") + chunked(PROFILE)[:-2],
+        response_head(len(PROFILE) + 10) + PROFILE,
+    ],
+    ids=["no-length", "gzip-no-length", "chunked-without-last-chunk", "mid-chunk", "short-of-its-length"],
+)
+def test_a_whole_profile_whose_answer_is_not_over_at_the_deadline_is_a_timeout(serve, provider_for, answer):
+    server = serve(sending(answer, then_stay_open=True))
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert 0.9 <= elapsed < 1.5
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        head_without_length("Connection: close\r\n") + PROFILE,
+        head_without_length("Transfer-Encoding: chunked\r\n") + chunked(PROFILE[:20]) + chunked(PROFILE[20:]) + b"0\r\n\r\n",
+    ],
+    ids=["ended-by-closing", "chunked"],
+)
+def test_a_profile_without_a_length_is_read_when_its_answer_ends(serve, provider_for, answer):
+    server = serve(sending(answer))
+
+    relationship = provider_for(server.url, timeout_seconds=2.0).profile_relationship(ACCOUNT, JANE)
+
+    assert relationship.network_distance == "FIRST_DEGREE"
+
+
+@pytest.mark.parametrize(
+    "sent_before_stalling",
+    [
+        b"HTTP/1.1 2",
+        b"HTTP/1.1 200 OK\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: applic",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Len",
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n",
+    ],
+    ids=["status-line", "after-status-line", "header-value", "after-a-header", "header-name", "error-status"],
+)
+def test_a_head_cut_at_the_deadline_is_a_timeout_wherever_it_stops(serve, provider_for, sent_before_stalling):
+    server = serve(sending(sent_before_stalling, then_stay_open=True))
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=1.0))
+
+    assert failure.code is ProviderFailureCode.TIMEOUT
+    assert 0.9 <= elapsed < 1.5
+    assert server.accepted == 1
+
+
+def test_an_error_answer_whose_body_is_cut_is_classified_by_its_status(serve, provider_for):
+    # The status line and headers arrived whole: only the body, which refines them, is lost.
+    rate_limited = (
+        b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 30\r\n\r\n"
+        b'{"status": 429, "type": "errors/too_many_requests"}'
+    )
+    server = serve(sending(rate_limited, then_stay_open=True))
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=1.0))
+
+    assert (failure.code, failure.retry_after) == (ProviderFailureCode.RATE_LIMITED, 30)
+    assert elapsed < 1.5

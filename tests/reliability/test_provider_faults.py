@@ -41,6 +41,7 @@ class Row:
 ROWS = [
     Row("slow", "provider_timeout"),
     Row("drip", "provider_timeout"),
+    Row("open_after_body", "provider_timeout"),
     Row("reset", "provider_unreachable"),
     Row("hang_up", "provider_unreachable"),
     Row("redirect", "provider_error"),

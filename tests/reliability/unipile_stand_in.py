@@ -111,6 +111,13 @@ class UnipileStandIn:
             connection.sendall(bytes([byte]))
         return False
 
+    def _answer_open_after_body(self, connection: socket.socket, identifier: str) -> bool:
+        # No Content-Length: the body ends only when the connection does, and it never does.
+        body = json.dumps(profile_for(identifier)).encode()
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + body)
+        self._stopped.wait(SLOW_SECONDS)
+        return False
+
     def _answer_reset(self, connection: socket.socket, _identifier: str) -> bool:
         # SO_LINGER 0: close() sends RST instead of FIN.
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

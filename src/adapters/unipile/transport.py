@@ -165,6 +165,15 @@ class _Watchdog:
         if handle is not None:
             handle.close()
 
+    def cut_short(self) -> bool:
+        """Whether the watchdog cut the calling thread's attempt.
+
+        Once cut, the socket reads as closed: a head, or a body without a length, seems to end
+        there, and only this says the end was the deadline's.
+        """
+        attempt = getattr(self._current, "attempt", None)
+        return attempt is not None and attempt.cut
+
     def seconds_left(self) -> float | None:
         """What remains of the calling thread's attempt (negative once it is due); None outside one."""
         attempt = getattr(self._current, "attempt", None)
@@ -408,10 +417,10 @@ class UnipileClient:
 
     `timeout_seconds` bounds the whole call: the host's name lookup, connecting, every read and
     every retry. Socket timeouts restart with every byte, so past the deadline the watchdog shuts
-    the attempt's socket down, ending a dripped status line, header or body there. Name lookups and
-    TCP handshakes are beyond its reach and bounded apart: a lookup runs on the resolver's threads
-    and is waited for no longer than the attempt has left, and each address tried gets only what
-    is left for its handshake.
+    the attempt's socket down, ending a dripped status line, header or body there, as a timeout:
+    what it cut is never read as a whole answer. Name lookups and TCP handshakes are beyond its
+    reach and bounded apart: a lookup runs on the resolver's threads and is waited for no longer
+    than the attempt has left, and each address tried gets only what is left for its handshake.
     """
 
     def __init__(
@@ -505,8 +514,10 @@ class UnipileClient:
                 stream=True,
             )
         except requests.RequestException as exc:
-            raise self._request_failure(exc, deadline) from exc
+            raise self._request_failure(exc) from exc
         with response:
+            if _WATCHDOG.cut_short():  # the head may seem complete only because the cut ended it
+                raise ProviderFailure(ProviderFailureCode.TIMEOUT, "answer's head not read before the deadline")
             status = response.status_code
             if status in _RETRYABLE_STATUSES:
                 raise _RetryableFailure(
@@ -532,12 +543,12 @@ class UnipileClient:
         prepared.hooks = default_hooks()  # copy() shares the hooks' lists
         return prepared
 
-    def _request_failure(self, exc: requests.RequestException, deadline: float) -> Exception:
+    def _request_failure(self, exc: requests.RequestException) -> Exception:
         # These exceptions' texts hold the URL, so the profile identifier: details name the class only.
         name = type(exc).__name__
-        # Past the deadline the watchdog may have cut the connection: whatever broke, time ran out,
-        # and no retry could be made.
-        if isinstance(exc, requests.Timeout) or self._clock() >= deadline:
+        # Once the watchdog cut the connection, whatever broke broke because time ran out, and no
+        # retry could be made.
+        if isinstance(exc, requests.Timeout) or _WATCHDOG.cut_short():
             return ProviderFailure(ProviderFailureCode.TIMEOUT, f"no answer before the deadline ({name})")
         if isinstance(exc, requests.exceptions.SSLError):
             return ProviderFailure(ProviderFailureCode.UNREACHABLE, "TLS with Unipile failed")
@@ -553,8 +564,10 @@ class UnipileClient:
             try:
                 chunk = response.raw.read1(_READ_SIZE, decode_content=True)
             except urllib3.exceptions.HTTPError as exc:
-                raise self._read_failure(exc, deadline) from exc
+                raise self._read_failure(exc) from exc
             if not chunk:
+                if _WATCHDOG.cut_short():  # a body without a length seems to end where it was cut
+                    raise ProviderFailure(ProviderFailureCode.TIMEOUT, "answer not read before the deadline")
                 return bytes(body)
             body += chunk
             if len(body) > self._max_body_bytes:
@@ -562,9 +575,9 @@ class UnipileClient:
                     ProviderFailureCode.ERROR, f"answer larger than {self._max_body_bytes} bytes"
                 )
 
-    def _read_failure(self, exc: urllib3.exceptions.HTTPError, deadline: float) -> ProviderFailure:
+    def _read_failure(self, exc: urllib3.exceptions.HTTPError) -> ProviderFailure:
         name = type(exc).__name__
-        if isinstance(exc, urllib3.exceptions.ReadTimeoutError) or self._clock() >= deadline:
+        if isinstance(exc, urllib3.exceptions.ReadTimeoutError) or _WATCHDOG.cut_short():
             return ProviderFailure(ProviderFailureCode.TIMEOUT, f"answer not read before the deadline ({name})")
         if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError)):
             # The transport failed, not Unipile's answer: the same code as failing to connect.
