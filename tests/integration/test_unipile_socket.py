@@ -717,3 +717,42 @@ def test_an_error_answer_whose_body_is_cut_is_classified_by_its_status(serve, pr
 
     assert (failure.code, failure.retry_after) == (ProviderFailureCode.RATE_LIMITED, 30)
     assert elapsed < 1.5
+
+
+# --- an answer that is not HTTP: Unipile's fault, not the network's, and not asked again -----------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HELLO\r\n\r\n",
+        b"HTTP/1.1 OK\r\n\r\n",
+        b"HTTP/1.1 200 " + b"O" * 70_000 + b"\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Header-%d: x\r\n" % number for number in range(5000)) + b"\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"x" * 70_000 + b"\r\n\r\n",
+    ],
+    ids=["hello", "no-status-code", "long-status-line", "5000-headers", "long-header"],
+)
+def test_an_answer_that_is_not_http_is_a_provider_error_and_not_retried(serve, provider_for, answer):
+    server = serve(sending(answer))
+
+    failure, elapsed = timed_failure(provider_for(server.url, timeout_seconds=2.0))
+
+    assert failure.code is ProviderFailureCode.ERROR
+    assert server.accepted == 1
+    assert elapsed < 1.0
+
+
+@pytest.mark.parametrize("reset", [True, False], ids=["reset", "closed"])
+def test_a_connection_ended_before_any_answer_is_unreachable_after_the_retries(serve, provider_for, reset):
+    def end_without_answering(server, connection):
+        server.read_request(connection)
+        if reset:  # SO_LINGER 0: closing sends RST instead of FIN
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    server = serve(end_without_answering)
+
+    failure, _ = timed_failure(provider_for(server.url, timeout_seconds=2.0))
+
+    assert failure.code is ProviderFailureCode.UNREACHABLE
+    assert server.accepted == 3

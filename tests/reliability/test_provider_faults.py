@@ -49,6 +49,7 @@ ROWS = [
     Row("nested", "provider_error"),
     Row("html", "provider_error"),
     Row("garbage", "provider_error"),
+    Row("not_http", "provider_error"),
     Row("unavailable", "provider_error"),
     Row("server_error", "provider_error"),
     Row("rate_limited", "provider_rate_limited", retry_after=str(RETRY_AFTER_SECONDS)),
@@ -184,6 +185,10 @@ def test_each_provider_fault_answers_502_with_its_code_within_the_deadline(matri
 def test_a_redirect_is_not_followed_to_the_other_host(matrix):
     assert matrix.redirect_target_connections == 0
     assert matrix.lookups["redirect"] == 1
+
+
+def test_an_answer_that_is_not_http_is_not_asked_again(matrix):
+    assert matrix.lookups["not_http"] == 1
 
 
 def test_the_account_unipile_rate_limited_cools_down_without_a_call(matrix):

@@ -118,6 +118,10 @@ class UnipileStandIn:
         self._stopped.wait(SLOW_SECONDS)
         return False
 
+    def _answer_not_http(self, connection: socket.socket, _identifier: str) -> bool:
+        connection.sendall(b"HELLO\r\n\r\n")
+        return False
+
     def _answer_reset(self, connection: socket.socket, _identifier: str) -> bool:
         # SO_LINGER 0: close() sends RST instead of FIN.
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -7,6 +7,7 @@ of the port it serves.
 """
 
 import heapq
+import http.client
 import http.cookiejar
 import ipaddress
 import itertools
@@ -552,6 +553,9 @@ class UnipileClient:
             return ProviderFailure(ProviderFailureCode.TIMEOUT, f"no answer before the deadline ({name})")
         if isinstance(exc, requests.exceptions.SSLError):
             return ProviderFailure(ProviderFailureCode.UNREACHABLE, "TLS with Unipile failed")
+        if _is_not_http(exc):
+            # The server answered, but not in HTTP: the request reached it, so it is not sent again.
+            return ProviderFailure(ProviderFailureCode.ERROR, f"answer is not HTTP ({name})")
         if isinstance(exc, requests.ConnectionError):
             return _RetryableFailure(ProviderFailure(ProviderFailureCode.UNREACHABLE, f"cannot connect ({name})"))
         return ProviderFailure(ProviderFailureCode.ERROR, f"request failed ({name})")
@@ -651,6 +655,26 @@ def _retry_after_seconds(value: str | None) -> int | None:
             moment = moment.replace(tzinfo=timezone.utc)
         seconds = math.ceil((moment - datetime.now(timezone.utc)).total_seconds())
     return min(max(seconds, _MIN_RETRY_AFTER_SECONDS), _MAX_RETRY_AFTER_SECONDS)
+
+
+def _is_not_http(exc: BaseException) -> bool:
+    """Whether `exc` comes of a status line or headers http.client refused (`HELLO`, 5,000 headers).
+
+    Not of a connection closed before any answer (`RemoteDisconnected`): that is the network's.
+    """
+    seen: set[int] = set()
+    causes = [exc]
+    while causes:
+        cause = causes.pop()
+        if id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        if isinstance(cause, http.client.HTTPException) and not isinstance(cause, ConnectionError):
+            return True
+        # urllib3 and requests pass the exception they wrap as an argument, not always as a cause.
+        causes.extend(arg for arg in cause.args if isinstance(arg, BaseException))
+        causes.extend(link for link in (cause.__cause__, cause.__context__) if link is not None)
+    return False
 
 
 def _is_json(content_type: str) -> bool:
