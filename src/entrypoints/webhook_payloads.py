@@ -6,13 +6,13 @@ nothing changes on a body we cannot trust.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Request
 
+from domain import strict_json
 from domain.account_lifecycle import HOSTED_AUTH_STATUSES
 from domain.errors import InvalidRequest
 from domain.model import MAX_PROVIDER_ACCOUNT_ID_LENGTH, AccountStatus, is_provider_account_id
@@ -22,6 +22,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 BODY_TOO_LARGE = f"Body must be at most {MAX_BODY_BYTES} bytes"
 NOT_A_JSON_OBJECT = "Body must be a JSON object"
+KEY_NAMED_TWICE = "Body must not name a key twice in one object"
 NOT_AN_ACCOUNT_STATUS = 'Body must be {"AccountStatus": {"account_id": ..., "message": ...}}'
 
 
@@ -52,7 +53,9 @@ def json_object_from(request: Request) -> dict[str, Any]:
     if len(body) > MAX_BODY_BYTES:
         raise InvalidRequest(BODY_TOO_LARGE)
     try:
-        document = json.loads(body)
+        document = strict_json.loads(body)
+    except strict_json.DuplicateKeyError as exc:
+        raise InvalidRequest(KEY_NAMED_TWICE) from exc
     except (ValueError, RecursionError) as exc:
         raise InvalidRequest(NOT_A_JSON_OBJECT) from exc
     if not isinstance(document, dict):

@@ -279,6 +279,28 @@ def test_a_malformed_body_is_400_and_changes_nothing(client, world, body, messag
     assert statuses(world) == before
 
 
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (ACCOUNT_STATUS, '{"AccountStatus": {"account_id": "%s", "message": "OK", "message": "CREDENTIALS"}}'
+         % PROVIDER_ACCOUNT_ID),
+        (ACCOUNT_STATUS, '{"AccountStatus": {"account_id": "someone-else", "message": "OK"},'
+         ' "AccountStatus": {"account_id": "%s", "message": "CREDENTIALS"}}' % PROVIDER_ACCOUNT_ID),
+        (HOSTED_AUTH, '{"status": "CREATION_SUCCESS", "account_id": "acc-new", "name": "no-such-workspace",'
+         ' "name": "{workspace_id}"}'),
+    ],
+    ids=["status-message", "whole-event", "hosted-auth-workspace"],
+)
+def test_a_body_naming_a_key_twice_is_400_and_changes_nothing(client, world, path, body):
+    # Python would read the last value; another reader of the same delivery could read the first.
+    before = dict(world.store.accounts)
+
+    response = post(client, path, body.replace("{workspace_id}", str(world.workspace_id)))
+
+    assert_error(response, 400, "Body must not name a key twice in one object")
+    assert world.store.accounts == before
+
+
 def test_a_huge_body_is_400_before_it_is_read(client, world):
     payload = status_event()
     payload["padding"] = "x" * 20_000

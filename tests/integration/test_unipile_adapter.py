@@ -251,6 +251,8 @@ def test_json_content_type_with_parameters_is_accepted(unipile, provider):
         (json.dumps(profile_with(provider="WHATSAPP")), "application/json"),
         (json.dumps(profile_with(network_distance=1)), "application/json"),
         (json.dumps(profile_with(network_distance={"degree": 1})), "application/json"),
+        (json.dumps(profile_with(network_distance="OUT_OF_NETWORK"))[:-1] + ', "network_distance": "FIRST_DEGREE"}',
+         "application/json"),
     ],
     ids=[
         "html",
@@ -267,6 +269,7 @@ def test_json_content_type_with_parameters_is_accepted(unipile, provider):
         "other-network",
         "numeric-distance",
         "object-distance",
+        "distance-named-twice",
     ],
 )
 def test_a_200_that_is_not_a_linkedin_user_profile_is_a_provider_error(
@@ -364,6 +367,7 @@ def test_a_404_without_a_body_is_profile_not_found(unipile, provider):
         "[1]",
         json.dumps({"type": 401}),
         json.dumps({"type": "errors/" + "x" * 200}),
+        '{"type": "errors/insufficient_privileges", "type": "errors/disconnected_account"}',
     ],
 )
 def test_a_401_without_a_readable_error_type_is_a_provider_error(unipile, provider, body):

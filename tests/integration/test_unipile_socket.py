@@ -756,3 +756,36 @@ def test_a_connection_ended_before_any_answer_is_unreachable_after_the_retries(s
 
     assert failure.code is ProviderFailureCode.UNREACHABLE
     assert server.accepted == 3
+
+
+# --- a key twice in one object: ambiguous, so never trusted ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"object": "UserProfile", "provider": "LINKEDIN", "network_distance": "OUT_OF_NETWORK",'
+        b' "network_distance": "FIRST_DEGREE"}',
+        b'{"object": "UserProfile", "provider": "LINKEDIN", "network_distance": "SECOND_DEGREE",'
+        b' "invitation": {"type": "SENT", "status": "PENDING", "status": "WITHDRAWN"}}',
+        b'{"object": "CompanyProfile", "object": "UserProfile", "provider": "LINKEDIN"}',
+    ],
+    ids=["distance", "nested", "object-type"],
+)
+def test_a_profile_with_a_key_twice_is_a_provider_error(serve, provider_for, body):
+    server = serve(sending(response_head(len(body)) + body))
+
+    failure, _ = timed_failure(provider_for(server.url))
+
+    assert failure.code is ProviderFailureCode.ERROR
+    assert server.accepted == 1
+
+
+def test_an_error_answer_with_its_type_twice_is_not_trusted(serve, provider_for):
+    body = b'{"status": 401, "type": "errors/invalid_parameters", "type": "errors/disconnected_account"}'
+    server = serve(sending(response_head(len(body), "401 Unauthorized") + body))
+
+    failure, _ = timed_failure(provider_for(server.url))
+
+    assert failure.code is ProviderFailureCode.ERROR
+    assert "disconnected_account" not in str(failure)

@@ -49,6 +49,7 @@ ROWS = [
     Row("nested", "provider_error"),
     Row("html", "provider_error"),
     Row("garbage", "provider_error"),
+    Row("key_named_twice", "provider_error"),
     Row("not_http", "provider_error"),
     Row("unavailable", "provider_error"),
     Row("server_error", "provider_error"),

@@ -161,6 +161,12 @@ class UnipileStandIn:
         connection.sendall(_head("200 OK", len(body)) + body)
         return True
 
+    def _answer_key_named_twice(self, connection: socket.socket, identifier: str) -> bool:
+        # Read last-wins, the second distance would be the answer.
+        body = json.dumps(profile_for(identifier))[:-1] + ', "network_distance": "FIRST_DEGREE"}'
+        connection.sendall(_head("200 OK", len(body)) + body.encode())
+        return True
+
     def _answer_unavailable(self, connection: socket.socket, _identifier: str) -> bool:
         connection.sendall(_json_answer("503 Service Unavailable", {"status": 503, "type": "errors/unavailable"}))
         return True

@@ -11,7 +11,6 @@ import http.client
 import http.cookiejar
 import ipaddress
 import itertools
-import json
 import logging
 import math
 import os
@@ -36,6 +35,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.connection import allowed_gai_family
 from urllib3.util.timeout import Timeout
 
+from domain import strict_json
 from domain.errors import ProviderFailure, ProviderFailureCode
 
 logger = logging.getLogger(__name__)
@@ -625,9 +625,10 @@ def _failure_for_status(status: int, headers: Mapping[str, str], body: bytes) ->
 
 
 def _error_type(body: bytes) -> str | None:
-    """The `type` of a Unipile error body (`errors/<code>`), or None when the body is anything else."""
+    """The `type` of a Unipile error body (`errors/<code>`), or None when the body is anything else,
+    one naming `type` twice included."""
     try:
-        document = json.loads(body)
+        document = strict_json.loads(body)
     except (ValueError, RecursionError):
         return None
     error_type = document.get("type") if isinstance(document, dict) else None
@@ -683,9 +684,10 @@ def _is_json(content_type: str) -> bool:
 
 
 def document_of(body: bytes, object_type: str) -> dict[str, Any]:
-    """The JSON object of the `object` type Unipile was asked for; anything else is a provider error."""
+    """The JSON object of the `object` type Unipile was asked for; anything else, a document naming
+    a key twice included, is a provider error."""
     try:
-        document = json.loads(body)
+        document = strict_json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise ProviderFailure(
             ProviderFailureCode.ERROR, f"Unipile answered unparsable JSON ({type(exc).__name__})"
