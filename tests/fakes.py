@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
@@ -21,6 +22,7 @@ from domain.model import (
     Workspace,
 )
 from domain.profile_url import ProfileIdentifier
+from domain.relations import Relation
 
 
 class FakeSecondsClock:
@@ -232,3 +234,25 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+class FakeLinkedInRelations:
+    """Yields the pages it was given (at most max_pages); can be armed to fail after some; records calls."""
+
+    def __init__(self, *pages: tuple[Relation, ...]) -> None:
+        self.pages = list(pages)
+        self.failure: ProviderFailure | None = None
+        self.fail_after_pages = 0
+        self.calls: list[tuple[str, int]] = []
+
+    def fail_with(self, failure: ProviderFailure, *, after_pages: int = 0) -> None:
+        self.failure, self.fail_after_pages = failure, after_pages
+
+    def relation_pages(self, provider_account_id: str, *, max_pages: int) -> Iterator[tuple[Relation, ...]]:
+        self.calls.append((provider_account_id, max_pages))
+        for number, page in enumerate(self.pages[:max_pages]):
+            if self.failure is not None and number == self.fail_after_pages:
+                raise self.failure
+            yield page
+        if self.failure is not None:
+            raise self.failure

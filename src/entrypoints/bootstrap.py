@@ -21,9 +21,10 @@ from adapters.sql_store import (
 )
 from adapters.unipile.accounts import UnipileAccountDirectory
 from adapters.unipile.profiles import UnipileLinkedInProvider
+from adapters.unipile.relations import UnipileRelations
 from adapters.unipile.transport import UnipileClient, unipile_base_url
 from domain.account_limits import AccountLimitedLinkedInProvider
-from domain.ports import AccountDirectory, AccountThrottle, LinkedInProvider, ProspectStore
+from domain.ports import AccountDirectory, AccountThrottle, LinkedInProvider, LinkedInRelations, ProspectStore
 from entrypoints.metrics import Metrics
 from entrypoints.observability import ObservedLinkedInProvider
 
@@ -42,6 +43,8 @@ class Services:
     provider: LinkedInProvider
     # None with the sandbox provider, which has no accounts to list.
     directory: AccountDirectory | None = None
+    # None with the sandbox provider, which has no relations to list.
+    relations: LinkedInRelations | None = None
     # The account rules' clock: tests move it instead of sleeping.
     clock: Callable[[], datetime] = utc_now
 
@@ -56,6 +59,7 @@ def build_services(config: Mapping[str, object]) -> Services:
         store=store,
         provider=UnipileLinkedInProvider(client),
         directory=UnipileAccountDirectory(client),
+        relations=UnipileRelations(client),
     )
 
 
