@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
@@ -21,6 +21,7 @@ from domain.model import (
     User,
     Workspace,
 )
+from domain.observations import Observation, observation_of
 from domain.profile_url import ProfileIdentifier
 from domain.relations import Relation
 
@@ -175,6 +176,51 @@ class FakeProspectStore:
     def _require_workspace(self, workspace_id: int) -> None:
         if workspace_id not in self.workspaces:
             raise UnknownWorkspace()
+
+
+class FakeObservationStore:
+    """Observations in a list, oldest first; can be armed to fail every call."""
+
+    def __init__(self) -> None:
+        self.observations: list[Observation] = []
+        self.failure: Exception | None = None
+
+    def fail_with(self, failure: Exception | None) -> None:
+        """Raise `failure` from every call (StoreUnavailable, or anything else); None stops."""
+        self.failure = failure
+
+    def record_observations(self, observations: Sequence[Observation]) -> int:
+        if self.failure is not None:
+            raise self.failure
+        # Checked before any is kept, as the database refuses a whole batch over one bad row.
+        for observation in observations:
+            if not isinstance(observation.identifier, str) or observation.observed_at.tzinfo is None:
+                raise ValueError("an observation needs an identifier and an aware observed_at")
+        self.observations.extend(observations)
+        return len(observations)
+
+    def latest_observation(
+        self, account_id: int, profile: ProfileIdentifier, observed_since: datetime
+    ) -> Observation | None:
+        if self.failure is not None:
+            raise self.failure
+        found = [
+            observation
+            for observation in self.observations
+            if observation.account_id == account_id
+            and observation.observed_at >= observed_since
+            and observation_of(observation, profile)
+        ]
+        # Newest first; of two at the same moment, the one recorded last.
+        return max(reversed(found), key=lambda observation: observation.observed_at, default=None)
+
+    def purge_observations(self, observed_before: datetime) -> int:
+        if self.failure is not None:
+            raise self.failure
+        kept = [o for o in self.observations if o.observed_at >= observed_before]
+        deleted = len(self.observations) - len(kept)
+        self.observations = kept
+        return deleted
 
 
 class FakeLinkedInProvider:

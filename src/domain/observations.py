@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import unquote
 
 from domain.model import Invitation
+from domain.profile_url import ProfileIdentifier
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,21 @@ class Observation:
     is_self: bool | None
     invitation: Invitation | None
     observed_at: datetime
+
+
+def slug_key(public_identifier: str) -> str:
+    """A slug as compared: decoded and case-folded (Unipile may spell it encoded or in other case)."""
+    return unquote(public_identifier).casefold()
+
+
+def names_member(provider_id: str | None, public_identifier: str | None, profile: ProfileIdentifier) -> bool:
+    """Whether ids an answer gave name the member `profile` asks for: the member id exactly, or
+    the slug once decoded and case-folded."""
+    if provider_id is not None and provider_id == profile.value:
+        return True
+    return public_identifier is not None and slug_key(public_identifier) == slug_key(profile.value)
+
+
+def observation_of(observation: Observation, profile: ProfileIdentifier) -> bool:
+    """Whether `observation` is about the member `profile` names."""
+    return names_member(observation.provider_id, observation.public_identifier, profile)

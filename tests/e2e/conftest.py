@@ -1,5 +1,6 @@
 """The app wired with fakes, and a small seeded world to call it with."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from domain import services
 from domain.model import AccountStatus, Provider
 from entrypoints.app import ENVIRONMENT_SETTINGS, create_app
 from entrypoints.bootstrap import Services
-from tests.fakes import FakeLinkedInProvider, FakeProspectStore
+from tests.fakes import FakeLinkedInProvider, FakeObservationStore, FakeProspectStore
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
@@ -26,6 +27,7 @@ def settings_only_from_the_test(monkeypatch):
 class World:
     store: FakeProspectStore
     provider: FakeLinkedInProvider
+    observations: FakeObservationStore
     workspace_id: int
     other_workspace_id: int
     api_key: str
@@ -52,6 +54,7 @@ def world():
     return World(
         store=store,
         provider=provider,
+        observations=FakeObservationStore(),
         workspace_id=workspace.id,
         other_workspace_id=other.id,
         api_key=key,
@@ -69,9 +72,9 @@ def make_app(world):
     """The app over the world's fakes, with extra settings and, optionally, a clock the test moves."""
 
     def make(config=None, *, clock=None):
-        services = Services(store=world.store, provider=world.provider)
+        services = Services(store=world.store, provider=world.provider, observations=world.observations)
         if clock is not None:
-            services = Services(store=world.store, provider=world.provider, clock=clock)
+            services = dataclasses.replace(services, clock=clock)
         return create_app({"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True, **(config or {})}, services=services)
 
     return make

@@ -14,7 +14,7 @@ from domain.model import AccountStatus, Provider
 from entrypoints.app import create_app
 from entrypoints.bootstrap import Services
 from tests.e2e.conftest import JWT_SECRET
-from tests.fakes import FakeAccountDirectory, FakeLinkedInProvider
+from tests.fakes import FakeAccountDirectory, FakeLinkedInProvider, FakeObservationStore
 
 API_KEY = "unipile-secret-key-0123456789"
 
@@ -28,7 +28,12 @@ def directory():
 def app(sqlite_store, directory):
     return create_app(
         {"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True},
-        services=Services(store=sqlite_store, provider=FakeLinkedInProvider(), directory=directory),
+        services=Services(
+            store=sqlite_store,
+            provider=FakeLinkedInProvider(),
+            observations=FakeObservationStore(),
+            directory=directory,
+        ),
     )
 
 
