@@ -14,6 +14,7 @@ PUBLIC_CHECK_PATH = "/api/v1/public/prospects/{prospect_id}/connection-status/"
 IN_APP_CHECK_PATH = "/api/v1/prospects/{prospect_id}/connection-status/"
 ACCOUNT_STATUS_WEBHOOK_PATH = "/api/v1/webhooks/unipile/account-status/"
 HOSTED_AUTH_WEBHOOK_PATH = "/api/v1/webhooks/unipile/hosted-auth/"
+NEW_RELATION_WEBHOOK_PATH = "/api/v1/webhooks/unipile/new-relation/"
 
 PROVIDER_FAILURE_CODES = {
     "provider_timeout": "Unipile did not answer within the deadline.",
@@ -142,6 +143,7 @@ def openapi_document() -> dict[str, Any]:
                     example={"status": "CREATION_SUCCESS", "account_id": "e54m8LR22bA7G5qsAc8w", "name": "12"},
                 )
             },
+            NEW_RELATION_WEBHOOK_PATH: {"post": _new_relation_operation()},
             "/livez": {
                 "get": _probe_operation(
                     operation_id="getLiveness",
@@ -252,6 +254,54 @@ def _webhook_operation(
             "503": _plain_error_response("No webhook secret is configured, so nothing is accepted"),
         },
     }
+
+
+def _new_relation_operation() -> dict[str, Any]:
+    operation = _webhook_operation(
+        operation_id="receiveUnipileNewRelation",
+        summary="Unipile new_relation webhook (source users)",
+        description="Records the member as a first-degree relation, now, of every connected account with "
+        "this Unipile `account_id`, all in one write. An unknown `account_id`, or any other `event`, is "
+        "answered 200 and ignored. Only the member's ids are kept.",
+        body_schema={
+            "type": "object",
+            "required": ["event"],
+            "properties": {
+                "event": {"type": "string", "description": "Only `new_relation` records anything"},
+                "account_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "user_provider_id": {"type": "string", "minLength": 1, "maxLength": 100},
+                "user_public_identifier": {"type": ["string", "null"], "minLength": 1, "maxLength": 100},
+            },
+            "if": {"properties": {"event": {"const": "new_relation"}}},
+            "then": {"required": ["account_id", "user_provider_id"]},
+        },
+        example={
+            "event": "new_relation",
+            "account_id": "SDF4tGaPSPSzNe1D1xsOs",
+            "account_type": "LINKEDIN",
+            "user_full_name": "Julien Crépieux",
+            "user_provider_id": "ACoAAAh_Ffqss54sqAGQOD8u7sl5of04y9_3AwyM",
+            "user_public_identifier": "julien-crepieux",
+            "user_profile_url": "https://www.linkedin.com/in/julien-crepieux/",
+        },
+    )
+    operation["responses"]["200"] = {
+        "description": "Recorded, or ignored when it names no connected account or is another event",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["success", "recorded"],
+                    "properties": {
+                        "success": {"const": True},
+                        "recorded": {"type": "integer", "minimum": 0},
+                        "ignored": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+    return operation
 
 
 def _plain_error_response(description: str) -> dict[str, Any]:
