@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-import responses
 
 from adapters.unipile.relations import UnipileRelations
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.relations import Relation
-from tests.integration.conftest import ACCOUNT, API_KEY, BASE_URL, error_body
+from tests.integration.conftest import ACCOUNT, API_KEY, BASE_URL, error_body, query_of, serve_pages
 
 RELATIONS_URL = f"{BASE_URL}/api/v1/users/relations"
 UNIPILE_ACCOUNT_ID = ACCOUNT.provider_account_id
@@ -49,22 +48,6 @@ def relations(client):
     return UnipileRelations(client)
 
 
-def serve_pages(unipile, pages: dict[str | None, dict], on_call=None) -> None:
-    """Answers each request with the page its cursor names (None: the first page)."""
-
-    def answer(request):
-        if on_call is not None:
-            on_call()
-        cursor = parse_qs(urlsplit(request.url).query).get("cursor", [None])[0]
-        return 200, {"Content-Type": "application/json"}, json.dumps(pages[cursor])
-
-    unipile.add_callback(responses.GET, RELATIONS_URL, callback=answer)
-
-
-def query_of(call) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(call.request.url).query)
-
-
 def read_pages(relations: UnipileRelations, max_pages: int = 50) -> list[tuple[Relation, ...]]:
     return list(relations.relation_pages(UNIPILE_ACCOUNT_ID, max_pages=max_pages))
 
@@ -86,7 +69,7 @@ def test_a_page_is_read_into_member_ids_and_public_identifiers(unipile, relation
 
 
 def test_pages_follow_the_cursor_until_it_is_null(unipile, relations):
-    serve_pages(unipile, {None: page(JANE, cursor="c-2"), "c-2": page(JOHN, cursor="c-3"), "c-3": page()})
+    serve_pages(unipile, RELATIONS_URL, {None: page(JANE, cursor="c-2"), "c-2": page(JOHN, cursor="c-3"), "c-3": page()})
 
     assert [[member.public_identifier for member in chunk] for chunk in read_pages(relations)] == [
         ["jane-doe-4a1b2c3"],
@@ -102,7 +85,7 @@ def test_pages_follow_the_cursor_until_it_is_null(unipile, relations):
 
 def test_no_more_than_max_pages_are_asked_for_and_the_stop_is_logged(unipile, relations, caplog):
     pages = {None: page(JANE, cursor="c-1"), **{f"c-{n}": page(JOHN, cursor=f"c-{n + 1}") for n in range(1, 10)}}
-    serve_pages(unipile, pages)
+    serve_pages(unipile, RELATIONS_URL, pages)
 
     with caplog.at_level(logging.WARNING, logger="adapters.unipile"):
         read = read_pages(relations, max_pages=3)
@@ -112,7 +95,7 @@ def test_no_more_than_max_pages_are_asked_for_and_the_stop_is_logged(unipile, re
 
 
 def test_a_page_is_handed_over_before_the_next_is_asked_for(unipile, relations):
-    serve_pages(unipile, {None: page(JANE, cursor="c-2"), "c-2": page(JOHN)})
+    serve_pages(unipile, RELATIONS_URL, {None: page(JANE, cursor="c-2"), "c-2": page(JOHN)})
     pages = relations.relation_pages(UNIPILE_ACCOUNT_ID, max_pages=50)
 
     next(pages)
@@ -133,7 +116,7 @@ def test_a_failing_later_page_raises_after_the_earlier_pages(unipile, relations)
 
 
 def test_a_cursor_seen_before_is_a_failure(unipile, relations):
-    serve_pages(unipile, {None: page(cursor="c-2"), "c-2": page(cursor="c-2")})
+    serve_pages(unipile, RELATIONS_URL, {None: page(cursor="c-2"), "c-2": page(cursor="c-2")})
 
     with pytest.raises(ProviderFailure, match="repeated a page cursor"):
         read_pages(relations)
@@ -146,7 +129,7 @@ def test_each_page_has_the_whole_deadline_and_a_late_one_is_a_timeout(unipile, r
     def slow():
         clock.now += next(delays)
 
-    serve_pages(unipile, {None: page(cursor="c-2"), "c-2": page(cursor="c-3"), "c-3": page()}, on_call=slow)
+    serve_pages(unipile, RELATIONS_URL, {None: page(cursor="c-2"), "c-2": page(cursor="c-3"), "c-3": page()}, on_call=slow)
 
     with pytest.raises(ProviderFailure) as raised:
         read_pages(relations)
