@@ -1,8 +1,12 @@
 """The app wired with fakes, and a small seeded world to call it with."""
 
 import dataclasses
+import json
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask_jwt_extended import create_access_token
@@ -97,3 +101,59 @@ def token_for(app):
             return create_access_token(identity=str(user_id), expires_delta=expires, **kwargs)
 
     return make
+
+
+UNIPILE_API_KEY = "unipile-secret-key-0123456789"
+
+
+class UnipilePages(BaseHTTPRequestHandler):
+    """One of Unipile's paged lists: a GET of the server's `path` with UNIPILE_API_KEY answers
+    `pages[cursor]` (None: the first page), or a 500 for a cursor it has no page for; anything else
+    is a 404. Every query is kept in `queries`."""
+
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        self.server.queries.append(query)
+        if url.path != self.server.path or self.headers.get("X-API-KEY") != UNIPILE_API_KEY:
+            self.send_response(404)
+            self.end_headers()
+            return
+        page = self.server.pages.get(query.get("cursor", [None])[0])
+        body = json.dumps(page or {"status": 500, "type": "errors/unexpected_error"}).encode()
+        self.send_response(200 if page else 500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def unipile_pages():
+    """A local Unipile stand-in for paged lists; set its `path` and `pages`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), UnipilePages)
+    server.path, server.pages, server.queries = None, {}, []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def unipile_app(server, tmp_path):
+    """The app as configured in production, on its own SQLite file and the Unipile stand-in, migrated."""
+    app = create_app(
+        {
+            "JWT_SECRET_KEY": JWT_SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
+            "LINKEDIN_PROVIDER": "unipile",
+            "UNIPILE_DSN": f"http://127.0.0.1:{server.server_address[1]}",
+            "UNIPILE_API_KEY": UNIPILE_API_KEY,
+            "UNIPILE_TIMEOUT_SECONDS": 5,
+        }
+    )
+    app.test_cli_runner().invoke(args=["db", "upgrade"])
+    return app
