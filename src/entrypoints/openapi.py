@@ -263,17 +263,20 @@ def _new_relation_operation() -> dict[str, Any]:
         description="Records the member as a first-degree relation, now, of every connected account with "
         "this Unipile `account_id`, all in one write. An unknown `account_id`, or any other `event`, is "
         "answered 200 and ignored. Only the member's ids are kept.",
+        # Only a new_relation event is read; any other event is answered 200 whatever it carries.
         body_schema={
             "type": "object",
             "required": ["event"],
-            "properties": {
-                "event": {"type": "string", "description": "Only `new_relation` records anything"},
-                "account_id": {"type": "string", "minLength": 1, "maxLength": 255},
-                "user_provider_id": {"type": "string", "minLength": 1, "maxLength": 100},
-                "user_public_identifier": {"type": ["string", "null"], "minLength": 1, "maxLength": 100},
-            },
+            "properties": {"event": {"type": "string", "description": "Only `new_relation` records anything"}},
             "if": {"properties": {"event": {"const": "new_relation"}}},
-            "then": {"required": ["account_id", "user_provider_id"]},
+            "then": {
+                "required": ["account_id", "user_provider_id"],
+                "properties": {
+                    "account_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "user_provider_id": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "user_public_identifier": {"type": ["string", "null"], "minLength": 1, "maxLength": 100},
+                },
+            },
         },
         example={
             "event": "new_relation",
