@@ -224,7 +224,10 @@ class FakeObservationStore:
 
 
 class FakeLinkedInProvider:
-    """Answers from a table keyed by profile identifier; records every call; can be armed to fail."""
+    """Answers from a table keyed by profile identifier; records every call; can be armed to fail.
+
+    An answer given without ids names the member asked for, as Unipile's do.
+    """
 
     def __init__(self, default: ProfileRelationship | None = None) -> None:
         self.default = default or ProfileRelationship(network_distance="OUT_OF_NETWORK")
@@ -245,7 +248,11 @@ class FakeLinkedInProvider:
         self.calls.append((account, profile))
         if self.failure is not None:
             raise self.failure
-        return self.relationships.get(profile.value, self.default)
+        relationship = self.relationships.get(profile.value, self.default)
+        if relationship.provider_id is None and relationship.public_identifier is None:
+            # As Unipile does, an answer names the member asked for (by the slug it was asked with).
+            return dataclasses.replace(relationship, public_identifier=profile.value)
+        return relationship
 
 
 class FakeAccountDirectory:
