@@ -231,6 +231,13 @@ def remaining(observations, account_id):
     return found and found.observed_at
 
 
+def test_purge_deletes_what_is_older_than_30_days_without_a_retention_setting(app, sqlite_observation_store):
+    observed(sqlite_observation_store, 1, timedelta(days=31), timedelta(days=29))
+
+    assert json.loads(run(app, "observations", "purge").stdout) == {"deleted": 1}
+    assert remaining(sqlite_observation_store, 1) == NOW - timedelta(days=29)
+
+
 def test_purge_deletes_what_is_older_than_the_retention_setting_by_default(sqlite_store, sqlite_observation_store):
     app = app_over(sqlite_store, sqlite_observation_store, config={"OBSERVATION_RETENTION_DAYS": "7"})
     observed(sqlite_observation_store, 1, timedelta(days=8), timedelta(days=6))
