@@ -47,7 +47,7 @@ def _check(authenticate: Callable[[ProspectStore, int], AuthenticatedCheck], raw
         clock=services.clock,
         retention=timedelta(days=int(current_app.config["OBSERVATION_RETENTION_DAYS"])),
     )
-    note(answer_source=status.source.value)
+    note(account_id=status.checked_with_account_id, answer_source=status.source.value)
     return jsonify(_serialise(status))
 
 

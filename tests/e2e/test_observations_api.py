@@ -327,6 +327,7 @@ def test_stored_answers_are_logged_as_such(check, world, caplog):
 
     [record] = [r for r in caplog.records if r.name == "connection_status.requests"]
     assert (record.fields["answer_source"], record.fields["provider_outcome"]) == ("stored", None)
+    assert record.fields["account_id"] == world.account_id
 
 
 def test_the_store_finds_what_the_check_recorded(check, world):
