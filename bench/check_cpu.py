@@ -126,14 +126,16 @@ def in_memory_check_of(create_app: Callable[..., Any]) -> Callable[[], int]:
     from domain.model import AccountStatus, Provider
     from domain.services import issue_api_key
     from entrypoints.bootstrap import Services
-    from tests.fakes import FakeProspectStore
+    from tests.fakes import FakeObservationStore, FakeProspectStore
 
     store = FakeProspectStore()
     workspace = store.add_workspace("bench")
     store.add_account(workspace.id, Provider.LINKEDIN, "bench-account", AccountStatus.OK)
     prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/bench-first-degree-1")
     _, key = issue_api_key(workspace.id, "bench", store=store)
-    client = create_app(services=Services(store=store, provider=SandboxLinkedInProvider())).test_client()
+    client = create_app(services=Services(
+        store=store, provider=SandboxLinkedInProvider(), observations=FakeObservationStore()
+    )).test_client()
     path = f"/api/v1/public/prospects/{prospect.id}/connection-status/"
 
     def checked() -> int:

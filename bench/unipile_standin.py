@@ -13,22 +13,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import signal
+from urllib.parse import unquote
 
-PROFILE = json.dumps(
-    {
-        "object": "UserProfile",
-        "provider": "LINKEDIN",
-        "provider_id": "ACoAABenchStandIn",
-        "public_identifier": "bench-first-degree",
-        "first_name": "Bench",
-        "last_name": "Prospect",
-        "network_distance": "FIRST_DEGREE",
-        "is_relationship": True,
-        "websites": [],
-    }
-).encode()
+# Every answer names the member asked for, as Unipile's do: the service refuses any other.
+PROFILE = {
+    "object": "UserProfile",
+    "provider": "LINKEDIN",
+    "first_name": "Bench",
+    "last_name": "Prospect",
+    "network_distance": "FIRST_DEGREE",
+    "is_relationship": True,
+    "websites": [],
+}
+
+
+def profile_of(identifier: str) -> bytes:
+    return json.dumps(
+        {**PROFILE, "provider_id": "ACoAABench" + hashlib.sha256(identifier.encode()).hexdigest()[:24], "public_identifier": identifier}
+    ).encode()
+
+
 MISSING_CREDENTIALS = json.dumps(
     {"status": 401, "type": "errors/missing_credentials", "title": "Missing credentials"}
 ).encode()
@@ -85,7 +92,8 @@ class ProfileLookup(asyncio.Protocol):
         elif len(parts) != 3 or parts[0] != "GET" or not parts[1].startswith("/api/v1/users/"):
             self._send(http_response(404, NOT_FOUND, close=close), close=close)
         else:
-            response = http_response(200, PROFILE, close=close)
+            identifier = unquote(parts[1][len("/api/v1/users/"):].split("?", 1)[0])
+            response = http_response(200, profile_of(identifier), close=close)
             asyncio.get_running_loop().call_later(self._latency_seconds, self._send, response, close)
 
     def _send(self, response: bytes, close: bool) -> None:

@@ -20,6 +20,7 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from adapters.sql_observations import SqlObservationStore
 from adapters.sql_store import SqlProspectStore, create_engine_for, metadata, upgrade_schema
 from tests.gunicorn_process import free_port
 
@@ -77,6 +78,11 @@ def sqlite_engine(sqlite_migrated_template, tmp_path) -> Iterator[sa.Engine]:
 @pytest.fixture
 def sqlite_store(sqlite_engine) -> SqlProspectStore:
     return SqlProspectStore(sqlite_engine)
+
+
+@pytest.fixture
+def sqlite_observation_store(sqlite_engine) -> SqlObservationStore:
+    return SqlObservationStore(sqlite_engine)
 
 
 @pytest.fixture(scope="session")
@@ -143,6 +149,11 @@ def pg_engine(pg_migrated_database_url) -> Iterator[sa.Engine]:
 @pytest.fixture
 def pg_store(pg_engine) -> SqlProspectStore:
     return SqlProspectStore(pg_engine)
+
+
+@pytest.fixture
+def pg_observation_store(pg_engine) -> SqlObservationStore:
+    return SqlObservationStore(pg_engine)
 
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"

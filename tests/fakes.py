@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
@@ -20,7 +21,9 @@ from domain.model import (
     User,
     Workspace,
 )
+from domain.observations import Observation, observation_of
 from domain.profile_url import ProfileIdentifier
+from domain.relations import Relation
 
 
 class FakeSecondsClock:
@@ -175,8 +178,56 @@ class FakeProspectStore:
             raise UnknownWorkspace()
 
 
+class FakeObservationStore:
+    """Observations in a list, oldest first; can be armed to fail every call."""
+
+    def __init__(self) -> None:
+        self.observations: list[Observation] = []
+        self.failure: Exception | None = None
+
+    def fail_with(self, failure: Exception | None) -> None:
+        """Raise `failure` from every call (StoreUnavailable, or anything else); None stops."""
+        self.failure = failure
+
+    def record_observations(self, observations: Sequence[Observation]) -> int:
+        if self.failure is not None:
+            raise self.failure
+        # Checked before any is kept, as the database refuses a whole batch over one bad row.
+        for observation in observations:
+            if not isinstance(observation.identifier, str) or observation.observed_at.tzinfo is None:
+                raise ValueError("an observation needs an identifier and an aware observed_at")
+        self.observations.extend(observations)
+        return len(observations)
+
+    def latest_observation(
+        self, account_id: int, profile: ProfileIdentifier, observed_since: datetime
+    ) -> Observation | None:
+        if self.failure is not None:
+            raise self.failure
+        found = [
+            observation
+            for observation in self.observations
+            if observation.account_id == account_id
+            and observation.observed_at >= observed_since
+            and observation_of(observation, profile)
+        ]
+        # Newest first; of two at the same moment, the one recorded last.
+        return max(reversed(found), key=lambda observation: observation.observed_at, default=None)
+
+    def purge_observations(self, observed_before: datetime) -> int:
+        if self.failure is not None:
+            raise self.failure
+        kept = [o for o in self.observations if o.observed_at >= observed_before]
+        deleted = len(self.observations) - len(kept)
+        self.observations = kept
+        return deleted
+
+
 class FakeLinkedInProvider:
-    """Answers from a table keyed by profile identifier; records every call; can be armed to fail."""
+    """Answers from a table keyed by profile identifier; records every call; can be armed to fail.
+
+    An answer given without ids names the member asked for, as Unipile's do.
+    """
 
     def __init__(self, default: ProfileRelationship | None = None) -> None:
         self.default = default or ProfileRelationship(network_distance="OUT_OF_NETWORK")
@@ -197,7 +248,11 @@ class FakeLinkedInProvider:
         self.calls.append((account, profile))
         if self.failure is not None:
             raise self.failure
-        return self.relationships.get(profile.value, self.default)
+        relationship = self.relationships.get(profile.value, self.default)
+        if relationship.provider_id is None and relationship.public_identifier is None:
+            # As Unipile does, an answer names the member asked for (by the slug it was asked with).
+            return dataclasses.replace(relationship, public_identifier=profile.value)
+        return relationship
 
 
 class FakeAccountDirectory:
@@ -232,3 +287,25 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+class FakeLinkedInRelations:
+    """Yields the pages it was given (at most max_pages); can be armed to fail after some; records calls."""
+
+    def __init__(self, *pages: tuple[Relation, ...]) -> None:
+        self.pages = list(pages)
+        self.failure: ProviderFailure | None = None
+        self.fail_after_pages = 0
+        self.calls: list[tuple[str, int]] = []
+
+    def fail_with(self, failure: ProviderFailure, *, after_pages: int = 0) -> None:
+        self.failure, self.fail_after_pages = failure, after_pages
+
+    def relation_pages(self, provider_account_id: str, *, max_pages: int) -> Iterator[tuple[Relation, ...]]:
+        self.calls.append((provider_account_id, max_pages))
+        for number, page in enumerate(self.pages[:max_pages]):
+            if self.failure is not None and number == self.fail_after_pages:
+                raise self.failure
+            yield page
+        if self.failure is not None:
+            raise self.failure

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util.exc import CommandError
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Engine,
@@ -154,6 +155,31 @@ prospects = Table(
     Index("ix_prospects_workspace_id", "workspace_id"),
 )
 
+# What each connected account observed about LinkedIn members (SqlObservationStore). No foreign key
+# to connected_accounts: observations outlive nothing but their retention, and the purge removes them.
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("account_id", _ID, nullable=False),
+    Column("identifier", Text, nullable=False),
+    Column("provider_id", Text, nullable=True),
+    Column("public_identifier", Text, nullable=True),
+    # public_identifier decoded and case-folded: the slug as a prospect's URL is compared with it.
+    Column("slug_key", Text, nullable=True),
+    Column("network_distance", Text, nullable=True),
+    Column("is_relationship", Boolean, nullable=True),
+    Column("is_self", Boolean, nullable=True),
+    Column("invitation_type", String(16), nullable=True),
+    Column("invitation_status", String(16), nullable=True),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    # A prospect is found by its member id or by its slug: each is one seek, newest first.
+    Index("ix_observations_account_id_provider_id_observed_at", "account_id", "provider_id", "observed_at"),
+    Index("ix_observations_account_id_slug_key_observed_at", "account_id", "slug_key", "observed_at"),
+    # The purge deletes by age alone.
+    Index("ix_observations_observed_at", "observed_at"),
+)
+
 # A row whose provider this release does not know (written by a newer release or by hand) cannot be
 # represented as a ConnectedAccount; the store leaves it out rather than fail every check of its
 # workspace. It could never run a LinkedIn check anyway. The known providers go into the SQL as
@@ -190,24 +216,16 @@ _CHECK_LOOKUP = (
 )
 
 
-class SqlProspectStore:
-    """ProspectStore on an Engine; each method is one transaction, each lookup one statement."""
+class SqlDatabase:
+    """How every SQL store talks to its Engine: lookups on its connections as they are, writes in
+    transactions, a database that cannot answer as StoreUnavailable."""
 
     def __init__(self, engine: Engine) -> None:
-        """`engine` from create_engine_for: lookups run on its connections as they are, writes in transactions."""
-        self._engine = engine
+        """`engine` from create_engine_for."""
+        self.engine = engine
         self._writes = in_transactions(engine)
 
-    def ready(self) -> bool:
-        try:
-            self._fetch(select(literal(1)), {}, MappingResult.one)
-        except SQLAlchemyError as exc:
-            # The class only: driver messages can name hosts, users and databases.
-            logger.warning("Database not ready (%s)", type(exc).__name__)
-            return False
-        return True
-
-    def _read(
+    def read(
         self,
         statement: Executable,
         parameters: Mapping[str, Any],
@@ -215,9 +233,9 @@ class SqlProspectStore:
     ) -> _Fetched:
         """What fetch takes from one SELECT's rows; a database that cannot be reached is StoreUnavailable."""
         with _unavailable_as_store_error():
-            return self._fetch(statement, parameters, fetch)
+            return self.fetch(statement, parameters, fetch)
 
-    def _fetch(
+    def fetch(
         self,
         statement: Executable,
         parameters: Mapping[str, Any],
@@ -250,11 +268,11 @@ class SqlProspectStore:
     ) -> _Fetched:
         # Reads are single SELECTs, consistent on their own: on PostgreSQL they run in the
         # connections' autocommit, which spares a BEGIN and a ROLLBACK (see create_engine_for).
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             return fetch(connection.execute(statement, parameters).mappings())
 
     @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """A connection in a transaction; a database that cannot be reached is StoreUnavailable.
 
         Never retried: a write whose COMMIT was lost with its connection may have been applied.
@@ -264,16 +282,33 @@ class SqlProspectStore:
         with _unavailable_as_store_error(), self._writes.begin() as connection:
             yield connection
 
+
+class SqlProspectStore:
+    """ProspectStore on an Engine; each method is one transaction, each lookup one statement."""
+
+    def __init__(self, engine: Engine) -> None:
+        """`engine` from create_engine_for."""
+        self._database = SqlDatabase(engine)
+
+    def ready(self) -> bool:
+        try:
+            self._database.fetch(select(literal(1)), {}, MappingResult.one)
+        except SQLAlchemyError as exc:
+            # The class only: driver messages can name hosts, users and databases.
+            logger.warning("Database not ready (%s)", type(exc).__name__)
+            return False
+        return True
+
     def check_lookup(
         self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
     ) -> CheckLookup:
         # What no row can hold matches nothing, as NULL does.
         parameters = {
-            "prospect_id": prospect_id if _is_storable_id(prospect_id) else None,
-            "prefix": api_key_prefix if _is_storable_text(api_key_prefix) else None,
-            "user_id": user_id if _is_storable_id(user_id) else None,
+            "prospect_id": prospect_id if is_storable_id(prospect_id) else None,
+            "prefix": api_key_prefix if is_storable_text(api_key_prefix) else None,
+            "user_id": user_id if is_storable_id(user_id) else None,
         }
-        rows = self._read(_CHECK_LOOKUP, parameters, MappingResult.all)
+        rows = self._database.read(_CHECK_LOOKUP, parameters, MappingResult.all)
         first = rows[0]  # the anchor's row is always there
         context = None
         if first[prospects.c.id] is not None:
@@ -290,41 +325,41 @@ class SqlProspectStore:
         )
 
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRecord | None:
-        if not _is_storable_text(prefix):
+        if not is_storable_text(prefix):
             return None
         statement = select(api_keys).where(api_keys.c.prefix == prefix)
-        row = self._read(statement, {}, MappingResult.one_or_none)
+        row = self._database.read(statement, {}, MappingResult.one_or_none)
         return None if row is None else _api_key_from(row)
 
     def user(self, user_id: int) -> User | None:
-        if not _is_storable_id(user_id):
+        if not is_storable_id(user_id):
             return None
         statement = select(users).where(users.c.id == user_id)
-        row = self._read(statement, {}, MappingResult.one_or_none)
+        row = self._database.read(statement, {}, MappingResult.one_or_none)
         return None if row is None else _user_from(row)
 
     def workspace(self, workspace_id: int) -> Workspace | None:
-        if not _is_storable_id(workspace_id):
+        if not is_storable_id(workspace_id):
             return None
         statement = select(workspaces).where(workspaces.c.id == workspace_id)
-        row = self._read(statement, {}, MappingResult.one_or_none)
+        row = self._database.read(statement, {}, MappingResult.one_or_none)
         return None if row is None else Workspace(id=row[workspaces.c.id], name=row[workspaces.c.name])
 
     def accounts_of_workspace(self, workspace_id: int) -> tuple[ConnectedAccount, ...]:
-        if not _is_storable_id(workspace_id):
+        if not is_storable_id(workspace_id):
             return ()
         return self._accounts_where(connected_accounts.c.workspace_id == workspace_id)
 
     def accounts_with_provider_account_id(
         self, provider_account_id: str
     ) -> tuple[ConnectedAccount, ...]:
-        if not _is_storable_text(provider_account_id):
+        if not is_storable_text(provider_account_id):
             return ()
         return self._accounts_where(connected_accounts.c.provider_account_id == provider_account_id)
 
     def add_workspace(self, name: str) -> Workspace:
         statement = insert(workspaces).values(name=name).returning(workspaces)
-        with self._transaction() as connection:
+        with self._database.transaction() as connection:
             row = connection.execute(statement).one()
         return Workspace(id=row.id, name=row.name)
 
@@ -337,7 +372,7 @@ class SqlProspectStore:
         return _api_key_from(row)
 
     def revoke_api_key(self, api_key_id: int) -> ApiKeyRecord | None:
-        if not _is_storable_id(api_key_id):
+        if not is_storable_id(api_key_id):
             return None
         statement = (
             update(api_keys)
@@ -346,7 +381,7 @@ class SqlProspectStore:
             .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now()))
             .returning(api_keys)
         )
-        with self._transaction() as connection:
+        with self._database.transaction() as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else _api_key_from(row._mapping)
 
@@ -378,7 +413,7 @@ class SqlProspectStore:
         return _account_from(row)
 
     def set_account_status(self, account_id: int, status: AccountStatus) -> ConnectedAccount | None:
-        if not _is_storable_id(account_id):
+        if not is_storable_id(account_id):
             return None
         statement = (
             update(connected_accounts)
@@ -386,7 +421,7 @@ class SqlProspectStore:
             .values(status=status.value, updated_at=func.now())
             .returning(connected_accounts)
         )
-        with self._transaction() as connection:
+        with self._database.transaction() as connection:
             row = connection.execute(statement).one_or_none()
         return None if row is None else _account_from(row._mapping)
 
@@ -402,7 +437,7 @@ class SqlProspectStore:
             .where(condition, _HAS_KNOWN_PROVIDER)
             .order_by(connected_accounts.c.id)
         )
-        return tuple(_account_from(row) for row in self._read(statement, {}, MappingResult.all))
+        return tuple(_account_from(row) for row in self._database.read(statement, {}, MappingResult.all))
 
     def _insert_for_workspace(
         self, table: Table, workspace_id: int, **values: Any
@@ -412,7 +447,7 @@ class SqlProspectStore:
         This needs no foreign-key enforcement and no error-text parsing to tell an unknown
         workspace from any other integrity error.
         """
-        if not _is_storable_id(workspace_id):
+        if not is_storable_id(workspace_id):
             raise UnknownWorkspace()
         source = select(
             workspaces.c.id,
@@ -423,7 +458,7 @@ class SqlProspectStore:
             .from_select(["workspace_id", *values], source)
             .returning(table)
         )
-        with self._transaction() as connection:
+        with self._database.transaction() as connection:
             row = connection.execute(statement).one_or_none()
         if row is None:
             raise UnknownWorkspace()
@@ -441,12 +476,12 @@ def _unavailable_as_store_error() -> Iterator[None]:
         raise StoreUnavailable() from exc
 
 
-def _is_storable_id(value: int | None) -> bool:
+def is_storable_id(value: int | None) -> bool:
     # Drivers raise OverflowError (SQLite) or a range error (PostgreSQL) beyond 64 bits.
     return value is not None and -MAX_ID - 1 <= value <= MAX_ID
 
 
-def _is_storable_text(value: str | None) -> bool:
+def is_storable_text(value: str | None) -> bool:
     # PostgreSQL refuses NUL characters and no driver encodes lone surrogates: neither is stored.
     if value is None:
         return False
@@ -510,7 +545,7 @@ def create_engine_for(database_url: str, *, pool_size: int = 10) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if url.get_backend_name() == "postgresql":
-        # No pool_pre_ping: reads replace a dead connection themselves (SqlProspectStore._fetch).
+        # No pool_pre_ping: reads replace a dead connection themselves (SqlDatabase.fetch).
         # Connections stay in autocommit, where a lone SELECT is one round trip; what needs a
         # transaction asks for one through in_transactions(). Switching each checkout to autocommit
         # and back instead cost about a third of a lookup's CPU (bench/lookup_layers.py).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterable
 
 from domain.errors import NoActiveLinkedInAccount, RequestedAccountUnavailable
@@ -178,30 +179,63 @@ class Invitation:
 
 @dataclass(frozen=True)
 class ProfileRelationship:
-    """What the provider says about a profile as seen from one account."""
+    """What the provider says about a profile as seen from one account.
+
+    `provider_id` and `public_identifier` are the member's ids as the answer gave them;
+    `is_relationship` and `is_self` are None when the answer did not say.
+    """
 
     network_distance: str | None
     invitation: Invitation | None = None
+    provider_id: str | None = None
+    public_identifier: str | None = None
+    is_relationship: bool | None = None
+    is_self: bool | None = None
+
+
+class ConnectionState(str, enum.Enum):
+    """How sure an answer is: only a 1st-degree relationship is connected, only a known distance
+    (or the account's own profile) is not connected; anything else is unknown."""
+
+    CONNECTED = "connected"
+    NOT_CONNECTED = "not_connected"
+    UNKNOWN = "unknown"
+
+
+class AnswerSource(str, enum.Enum):
+    LIVE = "live"  # the provider was asked for this request
+    STORED = "stored"  # an earlier observation, reused because the caller allowed it
 
 
 @dataclass(frozen=True)
 class ConnectionStatus:
+    connection_status: ConnectionState
     is_connected: bool
     connection_level: int | None
     network_distance: str | None
     checked_with_account_id: int
     invitation: Invitation | None
+    checked_at: datetime
+    source: AnswerSource
 
 
 _LEVEL_BY_DISTANCE = {
     "FIRST_DEGREE": 1,
     "SECOND_DEGREE": 2,
     "THIRD_DEGREE": 3,
-    # Search results, chat attendees and webhooks spell the same degrees this way.
+    "OUT_OF_NETWORK": None,
+    # Search results, chat attendees and webhooks spell the same degrees this way, and the
+    # account's own profile SELF.
     "DISTANCE_1": 1,
     "DISTANCE_2": 2,
     "DISTANCE_3": 3,
+    "SELF": None,
 }
+
+
+def known_distance(network_distance: str | None) -> str | None:
+    """The distance as the provider spelled it when it is one this service knows; else None."""
+    return network_distance if network_distance in _LEVEL_BY_DISTANCE else None
 
 
 def distance_to_level(network_distance: str | None) -> int | None:
@@ -209,6 +243,24 @@ def distance_to_level(network_distance: str | None) -> int | None:
     if network_distance is None:
         return None
     return _LEVEL_BY_DISTANCE.get(network_distance)
+
+
+def connection_state(relationship: ProfileRelationship) -> tuple[ConnectionState, int | None]:
+    """The answer's certainty and its connection level, from what the provider said.
+
+    The account's own profile is never a connection. `is_relationship: true` is a 1st-degree
+    connection whatever the distance says or lacks. A known distance decides the rest; with
+    neither, nothing is known.
+    """
+    distance = known_distance(relationship.network_distance)
+    if relationship.is_self is True or distance == "SELF":
+        return ConnectionState.NOT_CONNECTED, None
+    level = distance_to_level(distance)
+    if relationship.is_relationship is True or level == 1:
+        return ConnectionState.CONNECTED, 1
+    if distance is None:
+        return ConnectionState.UNKNOWN, None
+    return ConnectionState.NOT_CONNECTED, level
 
 
 def select_account(
@@ -232,14 +284,21 @@ def select_account(
 
 
 def connection_status_from(
-    relationship: ProfileRelationship, account: ConnectedAccount
+    relationship: ProfileRelationship,
+    account: ConnectedAccount,
+    *,
+    checked_at: datetime,
+    source: AnswerSource,
 ) -> ConnectionStatus:
-    level = distance_to_level(relationship.network_distance)
+    state, level = connection_state(relationship)
     return ConnectionStatus(
+        connection_status=state,
         # Only a 1st-degree relationship counts; a pending invitation never does.
-        is_connected=level == 1,
+        is_connected=state is ConnectionState.CONNECTED,
         connection_level=level,
-        network_distance=relationship.network_distance,
+        network_distance=known_distance(relationship.network_distance),
         checked_with_account_id=account.id,
         invitation=relationship.invitation,
+        checked_at=checked_at,
+        source=source,
     )

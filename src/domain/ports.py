@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -20,6 +20,7 @@ from domain.model import (
 )
 from domain.observations import Observation
 from domain.profile_url import ProfileIdentifier
+from domain.relations import Relation
 
 
 class ProspectStore(Protocol):
@@ -113,6 +114,16 @@ class AccountDirectory(Protocol):
         """Every account the provider holds for us, across all its pages.
 
         Raises ProviderFailure, with its code, unless the whole list was read.
+        """
+
+
+class LinkedInRelations(Protocol):
+    def relation_pages(self, provider_account_id: str, *, max_pages: int) -> Iterator[tuple[Relation, ...]]:
+        """The members connected to the LinkedIn member behind the provider account, one page at a
+        time, at most `max_pages` pages.
+
+        Raises ProviderFailure, with its code, at the first page it cannot read; the pages already
+        yielded stay true.
         """
 
 

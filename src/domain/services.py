@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
 from domain import api_keys
 from domain.errors import (
     InvalidRequest,
@@ -12,6 +16,7 @@ from domain.errors import (
 )
 from domain.model import (
     MAX_ID,
+    AnswerSource,
     ApiKeyRecord,
     CheckContext,
     ConnectionStatus,
@@ -20,8 +25,18 @@ from domain.model import (
     positive_id,
     select_account,
 )
-from domain.ports import LinkedInProvider, ProspectStore
+from domain.observations import (
+    Observation,
+    may_answer,
+    observed,
+    relationship_in,
+    requested_max_age,
+    reuse_since,
+)
+from domain.ports import LinkedInProvider, ObservationStore, ProspectStore
 from domain.profile_url import profile_identifier
+
+log = logging.getLogger(__name__)
 
 MISSING_API_KEY = "Missing API key"
 INVALID_API_KEY = "Invalid API key"
@@ -101,14 +116,22 @@ def check_connection_status(
     workspace_id: int,
     context: CheckContext | None,
     requested_account: str | None,
+    max_age: str | None,
     provider: LinkedInProvider,
+    observations: ObservationStore,
+    clock: Callable[[], datetime],
+    retention: timedelta,
 ) -> ConnectionStatus:
-    """Ask the provider, live, whether the prospect is a 1st-degree connection of a workspace account.
+    """Whether the prospect is a 1st-degree connection of a workspace account: live, or an earlier
+    observation when the caller allows one (`max_age`) and the account has a young enough one.
 
     `context` is what storage holds for the prospect the caller named (None: no such prospect);
-    `requested_account` is the caller's `account_id` text: absent or empty means the default account.
-    The checks run in the contract's order: prospect exists, belongs to the caller's workspace,
-    has a usable LinkedIn URL, an account can be chosen; only then is the provider called.
+    `requested_account` and `max_age` are the caller's texts: absent or empty means the default
+    account and a live answer. The checks run in the contract's order: prospect exists, belongs to
+    the caller's workspace, has a usable LinkedIn URL, `account_id` and `max_age` are valid, an
+    account can be chosen; only then are the observations read, and the provider asked. A stored
+    answer is decided before the provider (and its account rules) is called, so it spends no
+    lookup. Every live answer is recorded; recording never fails the check.
     """
     if context is None:
         raise ProspectNotFound()
@@ -118,6 +141,28 @@ def check_connection_status(
     if not (prospect.linkedin_profile_url or "").strip():
         raise ProspectHasNoLinkedInUrl()
     profile = profile_identifier(prospect.linkedin_profile_url)
-    account = select_account(context.accounts, requested_account_id(requested_account))
+    account_id = requested_account_id(requested_account)
+    accepted_age = requested_max_age(max_age)
+    account = select_account(context.accounts, account_id)
+    if accepted_age is not None:
+        now = clock()
+        stored = observations.latest_observation(
+            account.id, profile, reuse_since(now, accepted_age, retention)
+        )
+        if stored is not None and may_answer(stored, now=now, max_age=accepted_age, retention=retention):
+            return connection_status_from(
+                relationship_in(stored), account, checked_at=stored.observed_at, source=AnswerSource.STORED
+            )
     relationship = provider.profile_relationship(account, profile)
-    return connection_status_from(relationship, account)
+    checked_at = clock()
+    _remember(observed(relationship, account_id=account.id, profile=profile, at=checked_at), observations)
+    return connection_status_from(relationship, account, checked_at=checked_at, source=AnswerSource.LIVE)
+
+
+def _remember(observation: Observation, observations: ObservationStore) -> None:
+    try:
+        observations.record_observations([observation])
+    except Exception as exc:
+        # Whatever failed, LinkedIn was asked already: its answer is worth more than the record.
+        # The class only: database messages can name hosts, users and databases.
+        log.warning("Observation by account %s not recorded (%s)", observation.account_id, type(exc).__name__)

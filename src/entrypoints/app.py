@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_POOL_SIZE": 8,
     "JWT_AUDIENCE": "connection-status",
     "JWT_ISSUER": "connection-status",
+    # Observations older than this never answer a check, and `observations purge` deletes them.
+    "OBSERVATION_RETENTION_DAYS": 30,
 }
 ENVIRONMENT_SETTINGS = (
     "DATABASE_URL",
@@ -56,10 +58,12 @@ ENVIRONMENT_SETTINGS = (
     "REDIS_URL",
     "REDIS_KEY_PREFIX",
     "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT",
+    "OBSERVATION_RETENTION_DAYS",
 )
 MIN_JWT_SECRET_BYTES = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_DATABASE_POOL_SIZE = 100
+MAX_OBSERVATION_RETENTION_DAYS = 3650
 
 
 def create_app(
@@ -137,6 +141,7 @@ def _validate(config: Mapping[str, Any]) -> None:
     validate_rate_limit(config)
     _require_positive_integer(config, "DATABASE_POOL_SIZE", MAX_DATABASE_POOL_SIZE, optional=False)
     _require_positive_integer(config, "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT", 10**9, optional=True)
+    _require_positive_integer(config, "OBSERVATION_RETENTION_DAYS", MAX_OBSERVATION_RETENTION_DAYS, optional=False)
     redis_url = config.get("REDIS_URL")
     if redis_url and not str(redis_url).startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError("REDIS_URL must be a redis://, rediss:// or unix:// URL")

@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 from typing import Callable, Mapping
 
 from redis import Redis
+from sqlalchemy import Engine
 
 from adapters.memory_throttle import InMemoryAccountThrottle
 from adapters.redis_throttle import RedisAccountThrottle, redis_client
 from adapters.sandbox import SandboxLinkedInProvider
+from adapters.sql_observations import SqlObservationStore
 from adapters.sql_store import (
     SqlProspectStore,
     create_engine_for,
@@ -21,9 +23,17 @@ from adapters.sql_store import (
 )
 from adapters.unipile.accounts import UnipileAccountDirectory
 from adapters.unipile.profiles import UnipileLinkedInProvider
+from adapters.unipile.relations import UnipileRelations
 from adapters.unipile.transport import UnipileClient, unipile_base_url
 from domain.account_limits import AccountLimitedLinkedInProvider
-from domain.ports import AccountDirectory, AccountThrottle, LinkedInProvider, ProspectStore
+from domain.ports import (
+    AccountDirectory,
+    AccountThrottle,
+    LinkedInProvider,
+    LinkedInRelations,
+    ObservationStore,
+    ProspectStore,
+)
 from entrypoints.metrics import Metrics
 from entrypoints.observability import ObservedLinkedInProvider
 
@@ -40,26 +50,33 @@ def utc_now() -> datetime:
 class Services:
     store: ProspectStore
     provider: LinkedInProvider
+    observations: ObservationStore
     # None with the sandbox provider, which has no accounts to list.
     directory: AccountDirectory | None = None
+    # None with the sandbox provider, which has no relations to list.
+    relations: LinkedInRelations | None = None
     # The account rules' clock: tests move it instead of sleeping.
     clock: Callable[[], datetime] = utc_now
 
 
 def build_services(config: Mapping[str, object]) -> Services:
-    store = build_store(config)
+    engine = build_engine(config)
+    # One engine, so one connection pool, for every store.
+    store, observations = SqlProspectStore(engine), SqlObservationStore(engine)
     client = build_unipile_client(config)
     if client is None:
-        return Services(store=store, provider=SandboxLinkedInProvider())
+        return Services(store=store, provider=SandboxLinkedInProvider(), observations=observations)
     # One client, so one connection pool, for every Unipile resource.
     return Services(
         store=store,
         provider=UnipileLinkedInProvider(client),
+        observations=observations,
         directory=UnipileAccountDirectory(client),
+        relations=UnipileRelations(client),
     )
 
 
-def build_store(config: Mapping[str, object]) -> ProspectStore:
+def build_engine(config: Mapping[str, object]) -> Engine:
     # One connection per worker thread, so a busy worker never waits on its own pool.
     pool_size = int(str(config["DATABASE_POOL_SIZE"]))
     try:
@@ -69,7 +86,7 @@ def build_store(config: Mapping[str, object]) -> ProspectStore:
         raise ConfigurationError(
             "DATABASE_URL is not a usable database URL (sqlite:///path or postgresql://user@host:port/db)"
         ) from None
-    return SqlProspectStore(engine)
+    return engine
 
 
 def shared_redis(config: Mapping[str, object]) -> Redis | None:

@@ -21,7 +21,7 @@ from domain.errors import (
 )
 from domain.model import MAX_ID, MAX_PROVIDER_ACCOUNT_ID_LENGTH, AccountStatus, Provider, is_provider_account_id
 from domain.ports import ProspectStore
-from entrypoints import auth, bootstrap
+from entrypoints import auth, bootstrap, cli_observations
 
 db = AppGroup("db", help="Database schema.")
 workspaces = AppGroup("workspaces", help="Workspaces.")
@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     for group in (db, workspaces, api_keys, users, accounts, prospects):
         app.cli.add_command(group)
     app.cli.add_command(demo)
+    cli_observations.register(app)
 
 
 def _store() -> ProspectStore:

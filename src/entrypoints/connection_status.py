@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta, timezone
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed
@@ -40,8 +41,13 @@ def _check(authenticate: Callable[[ProspectStore, int], AuthenticatedCheck], raw
         workspace_id=workspace_id,
         context=context,
         requested_account=request.args.get("account_id"),
+        max_age=request.args.get("max_age"),
         provider=services.provider,
+        observations=services.observations,
+        clock=services.clock,
+        retention=timedelta(days=int(current_app.config["OBSERVATION_RETENTION_DAYS"])),
     )
+    note(account_id=status.checked_with_account_id, answer_source=status.source.value)
     return jsonify(_serialise(status))
 
 
@@ -63,6 +69,7 @@ def _serialise(status: ConnectionStatus) -> dict[str, object]:
     invitation = status.invitation
     return {
         "success": True,
+        "connection_status": status.connection_status.value,
         "is_connected": status.is_connected,
         "connection_level": status.connection_level,
         "network_distance": status.network_distance,
@@ -70,6 +77,9 @@ def _serialise(status: ConnectionStatus) -> dict[str, object]:
         "invitation": None
         if invitation is None
         else {"type": invitation.type.value, "status": invitation.status.value},
+        # ISO 8601 in UTC, to the second, with the Z every parser reads as UTC.
+        "checked_at": status.checked_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "source": status.source.value,
     }
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from domain.model import MAX_ID, AccountStatus
+from domain.observations import INVALID_MAX_AGE, MAX_AGE_LIMIT_SECONDS
 
 PUBLIC_CHECK_PATH = "/api/v1/public/prospects/{prospect_id}/connection-status/"
 IN_APP_CHECK_PATH = "/api/v1/prospects/{prospect_id}/connection-status/"
 ACCOUNT_STATUS_WEBHOOK_PATH = "/api/v1/webhooks/unipile/account-status/"
 HOSTED_AUTH_WEBHOOK_PATH = "/api/v1/webhooks/unipile/hosted-auth/"
+NEW_RELATION_WEBHOOK_PATH = "/api/v1/webhooks/unipile/new-relation/"
 
 PROVIDER_FAILURE_CODES = {
     "provider_timeout": "Unipile did not answer within the deadline.",
@@ -33,10 +35,18 @@ def _id_schema(**extra: Any) -> dict[str, Any]:
 _DESCRIPTION = """\
 Tells a sales-outreach campaign whether a prospect is already a **1st-degree LinkedIn connection**
 of one of the workspace's connected LinkedIn accounts, by asking the LinkedIn provider (Unipile)
-live on every request.
+live, or, when the caller allows it with `max_age`, by answering what the same account observed
+recently.
 
-* Every request makes a live provider call and is subject to the provider's rate limits: use it for
-  on-demand checks (before launching a campaign or scheduling an invite), not for bulk polling.
+* Without `max_age` every request makes a live provider call, which spends one of the LinkedIn
+  account's profile visits (Unipile advises about 100 a day) and is subject to the provider's rate
+  limits: use it for on-demand checks (before launching a campaign or scheduling an invite), not
+  for bulk polling.
+* Repeat checks of the same prospects in a campaign should pass `max_age`: an observation of the
+  prospect by the same account younger than that is answered (`source: "stored"`, with its own
+  `checked_at`) without asking the provider. The first check before an invitation should stay live.
+* Every answer says how sure it is: `connection_status` is `connected`, `not_connected` or
+  `unknown` (the provider reported neither a distance nor a relationship).
 * "Connected" means a 1st-degree relationship only; a pending invitation does not count.
 * The chosen account is the perspective of the check. When a workspace has several LinkedIn
   accounts, pass `account_id` if the answer must come from a particular one.
@@ -49,9 +59,10 @@ live on every request.
 _CHECK_ORDER = """\
 Checks run in this order, and the first that fails answers: credential (`401`), the caller's rate
 limit (`429`), prospect exists (`404`), prospect is in the caller's workspace (`403`), prospect has
-a LinkedIn profile URL (`400`) that is a valid one (`400`), `account_id` is well formed (`400`) and
-an active LinkedIn account can be chosen (`400`), the account's daily budget (`429`), then the
-live provider call (`502` on failure).
+a LinkedIn profile URL (`400`) that is a valid one (`400`), `account_id` and `max_age` are well
+formed (`400`) and an active LinkedIn account can be chosen (`400`); then, with `max_age`, a young
+enough observation answers; otherwise the account's daily budget (`429`), then the live provider
+call (`502` on failure). A stored answer touches neither the daily budget nor a cool-down.
 """
 
 
@@ -142,6 +153,7 @@ def openapi_document() -> dict[str, Any]:
                     example={"status": "CREATION_SUCCESS", "account_id": "e54m8LR22bA7G5qsAc8w", "name": "12"},
                 )
             },
+            NEW_RELATION_WEBHOOK_PATH: {"post": _new_relation_operation()},
             "/livez": {
                 "get": _probe_operation(
                     operation_id="getLiveness",
@@ -254,6 +266,57 @@ def _webhook_operation(
     }
 
 
+def _new_relation_operation() -> dict[str, Any]:
+    operation = _webhook_operation(
+        operation_id="receiveUnipileNewRelation",
+        summary="Unipile new_relation webhook (source users)",
+        description="Records the member as a first-degree relation, now, of every connected account with "
+        "this Unipile `account_id`, all in one write. An unknown `account_id`, or any other `event`, is "
+        "answered 200 and ignored. Only the member's ids are kept.",
+        # Only a new_relation event is read; any other event is answered 200 whatever it carries.
+        body_schema={
+            "type": "object",
+            "required": ["event"],
+            "properties": {"event": {"type": "string", "description": "Only `new_relation` records anything"}},
+            "if": {"properties": {"event": {"const": "new_relation"}}},
+            "then": {
+                "required": ["account_id", "user_provider_id"],
+                "properties": {
+                    "account_id": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "user_provider_id": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "user_public_identifier": {"type": ["string", "null"], "minLength": 1, "maxLength": 100},
+                },
+            },
+        },
+        example={
+            "event": "new_relation",
+            "account_id": "SDF4tGaPSPSzNe1D1xsOs",
+            "account_type": "LINKEDIN",
+            "user_full_name": "Julien Crépieux",
+            "user_provider_id": "ACoAAAh_Ffqss54sqAGQOD8u7sl5of04y9_3AwyM",
+            "user_public_identifier": "julien-crepieux",
+            "user_profile_url": "https://www.linkedin.com/in/julien-crepieux/",
+        },
+    )
+    operation["responses"]["200"] = {
+        "description": "Recorded, or ignored when it names no connected account or is another event",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["success", "recorded"],
+                    "properties": {
+                        "success": {"const": True},
+                        "recorded": {"type": "integer", "minimum": 0},
+                        "ignored": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+    return operation
+
+
 def _plain_error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -281,6 +344,7 @@ def _check_operation(
         "parameters": [
             {"$ref": "#/components/parameters/ProspectId"},
             {"$ref": "#/components/parameters/AccountId"},
+            {"$ref": "#/components/parameters/MaxAge"},
         ],
         "responses": {
             "200": {"$ref": "#/components/responses/ConnectionStatus"},
@@ -343,37 +407,80 @@ def _components() -> dict[str, Any]:
                 "not found or not active in this workspace`.",
                 "schema": _id_schema(),
             },
+            "MaxAge": {
+                "name": "max_age",
+                "in": "query",
+                "required": False,
+                "description": "How old an answer, in seconds, the caller accepts, e.g. `86400`. When "
+                "the chosen account observed this prospect less than `max_age` seconds ago (and within "
+                "the service's retention, `OBSERVATION_RETENTION_DAYS`), that observation is answered "
+                "with `source: \"stored\"` and the provider is not asked: no LinkedIn profile visit, "
+                "no daily budget, no cool-down. Otherwise the check is live. Omitted, empty or `0`: "
+                "live. Use it for repeat checks of the same prospects in a campaign; not for the "
+                "first check before an invitation. Anything but a whole number from 0 to 2592000 "
+                "(30 days) answers `400 max_age must be a whole number of seconds between 0 and "
+                "2592000`.",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_AGE_LIMIT_SECONDS},
+            },
         },
         "schemas": {
             "ConnectionStatus": {
                 "type": "object",
                 "required": [
                     "success",
+                    "connection_status",
                     "is_connected",
                     "connection_level",
                     "network_distance",
                     "checked_with_account_id",
                     "invitation",
+                    "checked_at",
+                    "source",
                 ],
                 "properties": {
                     "success": {"const": True, "description": "Always true on a successful response."},
+                    "connection_status": {
+                        "enum": ["connected", "not_connected", "unknown"],
+                        "description": "How sure the answer is. `connected`: the provider reported a "
+                        "1st-degree distance, or a relationship (`is_relationship`) whatever the "
+                        "distance says. `not_connected`: a 2nd, 3rd-degree or out-of-network "
+                        "distance, or the prospect's profile is the account's own. `unknown`: the "
+                        "provider reported neither a known distance nor a relationship; "
+                        "`is_connected` is then false without meaning \"not connected\".",
+                    },
                     "is_connected": {
                         "type": "boolean",
-                        "description": "True when the prospect is a 1st-degree LinkedIn connection "
-                        "of the chosen account.",
+                        "description": "True exactly when `connection_status` is `connected`.",
                     },
                     "connection_level": {
                         "type": ["integer", "null"],
                         "enum": [1, 2, 3, None],
-                        "description": "1 = 1st degree (direct connection), 2 = 2nd degree, "
-                        "3 = 3rd degree; null when the relationship is unknown or out of network.",
+                        "description": "1 = 1st degree (direct connection, also when only a "
+                        "relationship was reported), 2 = 2nd degree, 3 = 3rd degree; null when the "
+                        "relationship is unknown, out of network or the account's own profile.",
                     },
                     "network_distance": {
-                        "type": ["string", "null"],
-                        "description": "The raw network distance the provider reported: typically "
-                        "FIRST_DEGREE, SECOND_DEGREE, THIRD_DEGREE or OUT_OF_NETWORK; other values "
-                        "are passed through as reported; null when unknown.",
+                        "enum": [
+                            "FIRST_DEGREE", "SECOND_DEGREE", "THIRD_DEGREE", "OUT_OF_NETWORK",
+                            "DISTANCE_1", "DISTANCE_2", "DISTANCE_3", "SELF", None,
+                        ],
+                        "description": "The network distance as the provider spelled it, when it is "
+                        "one of these known values; null when absent or unrecognised.",
                         "examples": ["FIRST_DEGREE", "OUT_OF_NETWORK", None],
+                    },
+                    "checked_at": {
+                        "type": "string",
+                        "format": "date-time",
+                        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+                        "description": "When the answer was observed: now for a live answer, the "
+                        "observation's moment for a stored one. ISO 8601 in UTC, to the second.",
+                        "examples": ["2026-12-05T12:30:15Z"],
+                    },
+                    "source": {
+                        "enum": ["live", "stored"],
+                        "description": "`live`: the provider was asked for this request. `stored`: "
+                        "an earlier observation by the same account, answered because `max_age` "
+                        "allowed it.",
                     },
                     "checked_with_account_id": _id_schema(
                         description="The id of the connected account actually used for the check."
@@ -387,11 +494,14 @@ def _components() -> dict[str, Any]:
                 "examples": [
                     {
                         "success": True,
+                        "connection_status": "connected",
                         "is_connected": True,
                         "connection_level": 1,
                         "network_distance": "FIRST_DEGREE",
                         "checked_with_account_id": 42,
                         "invitation": None,
+                        "checked_at": "2026-12-05T12:30:15Z",
+                        "source": "live",
                     }
                 ],
             },
@@ -431,10 +541,11 @@ def _components() -> dict[str, Any]:
         },
         "responses": {
             "ConnectionStatus": {
-                "description": "The prospect's connection status as seen from the chosen account.",
+                "description": "The prospect's connection status as seen from the chosen account, "
+                "live or (with `max_age`) as the account observed it earlier.",
                 "headers": {
                     "Cache-Control": {
-                        "description": "Every answer is live; caches must not keep it.",
+                        "description": "Answers change with every observation; caches must not keep them.",
                         "required": True,
                         "schema": {"type": "string", "const": "no-store"},
                     }
@@ -447,33 +558,56 @@ def _components() -> dict[str, Any]:
                                 "1st-degree connection",
                                 {
                                     "success": True,
+                                    "connection_status": "connected",
                                     "is_connected": True,
                                     "connection_level": 1,
                                     "network_distance": "FIRST_DEGREE",
                                     "checked_with_account_id": 42,
                                     "invitation": None,
+                                    "checked_at": "2026-12-05T12:30:15Z",
+                                    "source": "live",
                                 },
                             ),
                             "invited": _example(
                                 "2nd degree with a pending invitation: not connected",
                                 {
                                     "success": True,
+                                    "connection_status": "not_connected",
                                     "is_connected": False,
                                     "connection_level": 2,
                                     "network_distance": "SECOND_DEGREE",
                                     "checked_with_account_id": 42,
                                     "invitation": {"type": "SENT", "status": "PENDING"},
+                                    "checked_at": "2026-12-04T09:00:00Z",
+                                    "source": "stored",
                                 },
                             ),
                             "out_of_network": _example(
                                 "Out of network",
                                 {
                                     "success": True,
+                                    "connection_status": "not_connected",
                                     "is_connected": False,
                                     "connection_level": None,
                                     "network_distance": "OUT_OF_NETWORK",
                                     "checked_with_account_id": 42,
                                     "invitation": None,
+                                    "checked_at": "2026-12-05T12:30:15Z",
+                                    "source": "live",
+                                },
+                            ),
+                            "unknown": _example(
+                                "The provider reported neither a distance nor a relationship",
+                                {
+                                    "success": True,
+                                    "connection_status": "unknown",
+                                    "is_connected": False,
+                                    "connection_level": None,
+                                    "network_distance": None,
+                                    "checked_with_account_id": 42,
+                                    "invitation": None,
+                                    "checked_at": "2026-12-05T12:30:15Z",
+                                    "source": "live",
                                 },
                             ),
                         },
@@ -503,6 +637,10 @@ def _components() -> dict[str, Any]:
                     "malformed_account_id": (
                         "`account_id` is not a positive integer",
                         "account_id must be a positive integer",
+                    ),
+                    "malformed_max_age": (
+                        "`max_age` is not a whole number of seconds from 0 to 2592000",
+                        INVALID_MAX_AGE,
                     ),
                 },
             ),

@@ -16,6 +16,8 @@ from domain import strict_json
 from domain.account_lifecycle import HOSTED_AUTH_STATUSES
 from domain.errors import InvalidRequest
 from domain.model import MAX_PROVIDER_ACCOUNT_ID_LENGTH, AccountStatus, is_provider_account_id
+from domain.profile_url import MAX_IDENTIFIER_LENGTH
+from domain.relations import Relation
 
 # Unipile's bodies are a few hundred bytes.
 MAX_BODY_BYTES = 16 * 1024
@@ -37,6 +39,12 @@ class HostedAuthEvent:
     workspace_name: str
     provider_account_id: str
     status: AccountStatus
+
+
+@dataclass(frozen=True)
+class NewRelationEvent:
+    provider_account_id: str
+    member: Relation
 
 
 def json_object_from(request: Request) -> dict[str, Any]:
@@ -87,6 +95,37 @@ def hosted_auth_event(document: dict[str, Any]) -> HostedAuthEvent:
         provider_account_id=_provider_account_id(document.get("account_id"), "account_id"),
         status=_status(document.get("status"), "status", HOSTED_AUTH_STATUSES),
     )
+
+
+def new_relation_event(document: dict[str, Any]) -> NewRelationEvent | None:
+    """`{"event": "new_relation", "account_id": ..., "user_provider_id": ..., "user_public_identifier": ...}`;
+    None for any other event of the `users` source, which is answered and ignored."""
+    event = document.get("event")
+    if not isinstance(event, str):
+        raise InvalidRequest("event must be a string")
+    if event != "new_relation":
+        return None
+    public_identifier = document.get("user_public_identifier")
+    return NewRelationEvent(
+        provider_account_id=_provider_account_id(document.get("account_id"), "account_id"),
+        member=Relation(
+            member_id=_member_identifier(document.get("user_provider_id"), "user_provider_id"),
+            public_identifier=None
+            if public_identifier is None
+            else _member_identifier(public_identifier, "user_public_identifier"),
+        ),
+    )
+
+
+def _member_identifier(value: object, field: str) -> str:
+    if not (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_IDENTIFIER_LENGTH
+        and value.isprintable()
+        and value == value.strip()
+    ):
+        raise InvalidRequest(f"{field} must be a string of 1 to {MAX_IDENTIFIER_LENGTH} printable characters")
+    return value
 
 
 def _provider_account_id(value: object, field: str) -> str:

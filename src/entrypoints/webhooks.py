@@ -1,4 +1,4 @@
-"""Unipile's webhooks: account status changes and hosted-auth callbacks, behind a shared secret.
+"""Unipile's webhooks: account status changes, hosted-auth callbacks and new relations, behind a shared secret.
 
 Unipile sends the secret back in the custom header it was registered with. Without a configured
 secret every webhook answers 503: nothing is ever accepted unauthenticated.
@@ -13,9 +13,15 @@ from typing import Any, Mapping
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from domain.account_lifecycle import authenticate_webhook, record_account_status, record_hosted_auth
+from domain.relations import record_new_relation
 from domain.ports import ProspectStore
 from entrypoints.bootstrap import ConfigurationError
-from entrypoints.webhook_payloads import account_status_event, hosted_auth_event, json_object_from
+from entrypoints.webhook_payloads import (
+    account_status_event,
+    hosted_auth_event,
+    json_object_from,
+    new_relation_event,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +30,7 @@ blueprint = Blueprint("unipile_webhooks", __name__, url_prefix="/api/v1/webhooks
 MIN_SECRET_LENGTH = 32
 NO_SUCH_ACCOUNT = "No connected account has this account_id"
 NO_SUCH_WORKSPACE = "No workspace has this name"
+NOT_A_NEW_RELATION = "Not a new_relation event"
 # RFC 9110 token characters: what a header name may be made of.
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -87,6 +94,25 @@ def hosted_auth() -> Response:
     }
     if not outcome.workspace_found:
         body["ignored"] = NO_SUCH_WORKSPACE
+    return jsonify(body)
+
+
+@blueprint.post("/new-relation/", strict_slashes=False)
+def new_relation() -> Response:
+    event = new_relation_event(json_object_from(request))
+    if event is None:
+        return jsonify({"success": True, "recorded": 0, "ignored": NOT_A_NEW_RELATION})
+    services = current_app.extensions["services"]
+    recorded = record_new_relation(
+        event.provider_account_id,
+        event.member,
+        store=services.store,
+        observations=services.observations,
+        observed_at=services.clock(),
+    )
+    body: dict[str, Any] = {"success": True, "recorded": recorded}
+    if not recorded:
+        body["ignored"] = NO_SUCH_ACCOUNT
     return jsonify(body)
 
 

@@ -1,7 +1,12 @@
 """The app wired with fakes, and a small seeded world to call it with."""
 
+import dataclasses
+import json
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask_jwt_extended import create_access_token
@@ -10,7 +15,7 @@ from domain import services
 from domain.model import AccountStatus, Provider
 from entrypoints.app import ENVIRONMENT_SETTINGS, create_app
 from entrypoints.bootstrap import Services
-from tests.fakes import FakeLinkedInProvider, FakeProspectStore
+from tests.fakes import FakeLinkedInProvider, FakeObservationStore, FakeProspectStore
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
@@ -26,6 +31,7 @@ def settings_only_from_the_test(monkeypatch):
 class World:
     store: FakeProspectStore
     provider: FakeLinkedInProvider
+    observations: FakeObservationStore
     workspace_id: int
     other_workspace_id: int
     api_key: str
@@ -52,6 +58,7 @@ def world():
     return World(
         store=store,
         provider=provider,
+        observations=FakeObservationStore(),
         workspace_id=workspace.id,
         other_workspace_id=other.id,
         api_key=key,
@@ -69,9 +76,9 @@ def make_app(world):
     """The app over the world's fakes, with extra settings and, optionally, a clock the test moves."""
 
     def make(config=None, *, clock=None):
-        services = Services(store=world.store, provider=world.provider)
+        services = Services(store=world.store, provider=world.provider, observations=world.observations)
         if clock is not None:
-            services = Services(store=world.store, provider=world.provider, clock=clock)
+            services = dataclasses.replace(services, clock=clock)
         return create_app({"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True, **(config or {})}, services=services)
 
     return make
@@ -94,3 +101,59 @@ def token_for(app):
             return create_access_token(identity=str(user_id), expires_delta=expires, **kwargs)
 
     return make
+
+
+UNIPILE_API_KEY = "unipile-secret-key-0123456789"
+
+
+class UnipilePages(BaseHTTPRequestHandler):
+    """One of Unipile's paged lists: a GET of the server's `path` with UNIPILE_API_KEY answers
+    `pages[cursor]` (None: the first page), or a 500 for a cursor it has no page for; anything else
+    is a 404. Every query is kept in `queries`."""
+
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        self.server.queries.append(query)
+        if url.path != self.server.path or self.headers.get("X-API-KEY") != UNIPILE_API_KEY:
+            self.send_response(404)
+            self.end_headers()
+            return
+        page = self.server.pages.get(query.get("cursor", [None])[0])
+        body = json.dumps(page or {"status": 500, "type": "errors/unexpected_error"}).encode()
+        self.send_response(200 if page else 500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def unipile_pages():
+    """A local Unipile stand-in for paged lists; set its `path` and `pages`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), UnipilePages)
+    server.path, server.pages, server.queries = None, {}, []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def unipile_app(server, tmp_path):
+    """The app as configured in production, on its own SQLite file and the Unipile stand-in, migrated."""
+    app = create_app(
+        {
+            "JWT_SECRET_KEY": JWT_SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
+            "LINKEDIN_PROVIDER": "unipile",
+            "UNIPILE_DSN": f"http://127.0.0.1:{server.server_address[1]}",
+            "UNIPILE_API_KEY": UNIPILE_API_KEY,
+            "UNIPILE_TIMEOUT_SECONDS": 5,
+        }
+    )
+    app.test_cli_runner().invoke(args=["db", "upgrade"])
+    return app

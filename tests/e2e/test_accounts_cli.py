@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -13,8 +10,8 @@ from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import AccountStatus, Provider
 from entrypoints.app import create_app
 from entrypoints.bootstrap import Services
-from tests.e2e.conftest import JWT_SECRET
-from tests.fakes import FakeAccountDirectory, FakeLinkedInProvider
+from tests.e2e.conftest import JWT_SECRET, unipile_app
+from tests.fakes import FakeAccountDirectory, FakeLinkedInProvider, FakeObservationStore
 
 API_KEY = "unipile-secret-key-0123456789"
 
@@ -28,7 +25,12 @@ def directory():
 def app(sqlite_store, directory):
     return create_app(
         {"JWT_SECRET_KEY": JWT_SECRET, "TESTING": True},
-        services=Services(store=sqlite_store, provider=FakeLinkedInProvider(), directory=directory),
+        services=Services(
+            store=sqlite_store,
+            provider=FakeLinkedInProvider(),
+            observations=FakeObservationStore(),
+            directory=directory,
+        ),
     )
 
 
@@ -148,58 +150,17 @@ def test_accounts_create_refuses_a_second_row_for_the_same_account_in_one_line(a
     assert len(sqlite_store.accounts_of_workspace(workspace.id)) == 1
 
 
-class UnipileAccounts(BaseHTTPRequestHandler):
-    """`GET /api/v1/accounts` in two pages, for the server's `pages` keyed by cursor."""
-
-    def do_GET(self):  # noqa: N802 (the name http.server calls)
-        url = urlsplit(self.path)
-        cursor = parse_qs(url.query).get("cursor", [None])[0]
-        if url.path != "/api/v1/accounts" or self.headers.get("X-API-KEY") != API_KEY:
-            self.send_response(404)
-            self.end_headers()
-            return
-        body = json.dumps(self.server.pages[cursor]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def unipile_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), UnipileAccounts)
-    server.pages = {}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def test_sync_through_the_unipile_adapter_over_a_real_socket(unipile_server, tmp_path):
+def test_sync_through_the_unipile_adapter_over_a_real_socket(unipile_pages, tmp_path):
     def account(account_id, status):
         return {"object": "Account", "type": "LINKEDIN", "id": account_id, "sources": [{"id": "s", "status": status}]}
 
-    unipile_server.pages = {
+    unipile_pages.path = "/api/v1/accounts"
+    unipile_pages.pages = {
         None: {"object": "AccountList", "items": [account("acc-1", "OK")], "cursor": "page-2"},
         "page-2": {"object": "AccountList", "items": [account("acc-2", "CREDENTIALS")], "cursor": None},
     }
-    app = create_app(
-        {
-            "JWT_SECRET_KEY": JWT_SECRET,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
-            "LINKEDIN_PROVIDER": "unipile",
-            "UNIPILE_DSN": f"http://127.0.0.1:{unipile_server.server_address[1]}",
-            "UNIPILE_API_KEY": API_KEY,
-            "UNIPILE_TIMEOUT_SECONDS": 5,
-        }
-    )
+    app = unipile_app(unipile_pages, tmp_path)
     runner = app.test_cli_runner()
-    runner.invoke(args=["db", "upgrade"])
     workspace_id = json.loads(runner.invoke(args=["workspaces", "create", "--name", "Acme"]).stdout)["id"]
     for account_id in ("acc-1", "acc-2"):
         runner.invoke(args=["accounts", "create", "--workspace", str(workspace_id), "--provider-account-id", account_id])

@@ -5,11 +5,13 @@ import pytest
 from entrypoints.app import create_app
 from entrypoints.bootstrap import ConfigurationError, Services
 from tests.e2e.conftest import JWT_SECRET
-from tests.fakes import FakeLinkedInProvider, FakeProspectStore
+from tests.fakes import FakeLinkedInProvider, FakeObservationStore, FakeProspectStore
 
 
 def fakes():
-    return Services(store=FakeProspectStore(), provider=FakeLinkedInProvider())
+    return Services(
+        store=FakeProspectStore(), provider=FakeLinkedInProvider(), observations=FakeObservationStore()
+    )
 
 
 def test_missing_jwt_secret_is_named_even_when_flask_has_a_secret_key():
@@ -65,6 +67,11 @@ def test_unknown_provider_kind_is_refused(tmp_path):
         ("DATABASE_POOL_SIZE", "eight"),
         ("DATABASE_POOL_SIZE", "101"),
         ("LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT", "-5"),
+        ("OBSERVATION_RETENTION_DAYS", "0"),
+        ("OBSERVATION_RETENTION_DAYS", "thirty"),
+        ("OBSERVATION_RETENTION_DAYS", "1.5"),
+        ("OBSERVATION_RETENTION_DAYS", "3651"),
+        ("OBSERVATION_RETENTION_DAYS", ""),
         ("REDIS_URL", "127.0.0.1:6379"),
         ("REDIS_URL", "http://127.0.0.1:6379"),
     ],
@@ -144,5 +151,5 @@ def test_the_postgresql_pool_is_sized_to_the_worker_threads(monkeypatch, environ
         {"JWT_SECRET_KEY": JWT_SECRET, "LINKEDIN_PROVIDER": "sandbox",
          "DATABASE_URL": "postgresql://app@127.0.0.1:5432/app"}  # no connection is opened
     )
-    engine = app.extensions["services"].store._engine
+    engine = app.extensions["services"].store._database.engine
     assert (engine.pool.size(), engine.pool.timeout(), engine.dialect.name) == (pool_size, 5, "postgresql")

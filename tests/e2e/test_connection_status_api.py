@@ -1,9 +1,12 @@
 """The HTTP contract of both routes, through the Flask test client, with fake store and provider."""
 
+from datetime import datetime, timezone
+
 import pytest
 
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import AccountStatus, Invitation, InvitationStatus, InvitationType, ProfileRelationship, Provider
+from tests.fakes import FakeClock
 
 PUBLIC = "/api/v1/public/prospects/{}/connection-status/"
 IN_APP = "/api/v1/prospects/{}/connection-status/"
@@ -20,19 +23,23 @@ def assert_error(response, status, message):
     assert response.get_json() == {"success": False, "error": message}
 
 
-def test_connected_prospect_through_the_public_route(client, world):
+def test_connected_prospect_through_the_public_route(make_app, world):
     world.provider.answer("jane-doe-4a1b2c3", ProfileRelationship("FIRST_DEGREE"))
+    client = make_app(clock=FakeClock(datetime(2026, 12, 5, 12, 30, 15, 250000, tzinfo=timezone.utc))).test_client()
     response = public_get(client, world)
     assert response.status_code == 200
     assert response.content_type == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_json() == {
         "success": True,
+        "connection_status": "connected",
         "is_connected": True,
         "connection_level": 1,
         "network_distance": "FIRST_DEGREE",
         "checked_with_account_id": world.account_id,
         "invitation": None,
+        "checked_at": "2026-12-05T12:30:15Z",
+        "source": "live",
     }
 
 
@@ -57,11 +64,13 @@ def test_pending_invitation_is_reported_but_not_connected(client, world):
     assert body["invitation"] == {"type": "SENT", "status": "PENDING"}
 
 
-@pytest.mark.parametrize("distance", ["OUT_OF_NETWORK", None, "SELF", "SOMETHING_NEW"])
-def test_unknown_or_out_of_network_distance_has_null_level(client, world, distance):
+@pytest.mark.parametrize(
+    "distance, echoed", [("OUT_OF_NETWORK", "OUT_OF_NETWORK"), (None, None), ("SELF", "SELF"), ("SOMETHING_NEW", None)]
+)
+def test_unknown_or_out_of_network_distance_has_null_level(client, world, distance, echoed):
     world.provider.answer("jane-doe-4a1b2c3", ProfileRelationship(distance))
     body = public_get(client, world).get_json()
-    assert (body["is_connected"], body["connection_level"], body["network_distance"]) == (False, None, distance)
+    assert (body["is_connected"], body["connection_level"], body["network_distance"]) == (False, None, echoed)
 
 
 def test_every_request_calls_the_provider(client, world):

@@ -134,6 +134,21 @@ def test_success_answers_of_both_routes_match(client, world, token_for, describe
     assert len(world.provider.calls) == 2
 
 
+def test_a_stored_answer_matches(client, world, described):
+    base = PUBLIC.format(world.prospect_id)
+    live = described(client.get(f"{base}?max_age=3600", headers=api_key(world)))
+    stored = described(client.get(f"{base}?max_age=3600", headers=api_key(world)))
+    assert (live.get_json()["source"], stored.get_json()["source"]) == ("live", "stored")
+
+
+@pytest.mark.parametrize("raw_max_age", ["-1", "1.5", "2592001", "soon"])
+def test_max_ages_out_of_the_documented_bounds_are_refused_by_both(client, world, described, raw_max_age):
+    response = client.get(PUBLIC.format(world.prospect_id) + f"?max_age={raw_max_age}", headers=api_key(world))
+    assert described(response, request_is_valid=False).get_json()["error"] == (
+        "max_age must be a whole number of seconds between 0 and 2592000"
+    )
+
+
 def test_explicit_and_empty_account_id_are_accepted(client, world, described):
     base = PUBLIC.format(world.prospect_id)
     assert described(client.get(f"{base}?account_id={world.account_id}", headers=api_key(world))).status_code == 200

@@ -100,6 +100,9 @@ def test_connected_prospect_is_checked_live_against_unipile(service):
         "network_distance": "FIRST_DEGREE",
         "checked_with_account_id": service["account"].id,
         "invitation": None,
+        "connection_status": "connected",
+        "checked_at": response.json()["checked_at"],
+        "source": "live",
     }
     [call] = UnipileStandIn.seen
     assert call["path"] == "/api/v1/users/jane-doe"

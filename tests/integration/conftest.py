@@ -6,6 +6,9 @@ so retries and deadlines are exact.
 
 from __future__ import annotations
 
+import json
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 import responses
 
@@ -55,3 +58,19 @@ def client(clock):
 @pytest.fixture
 def provider(client):
     return UnipileLinkedInProvider(client)
+
+
+def serve_pages(unipile, url: str, pages: dict[str | None, dict], on_call=None) -> None:
+    """Answers each GET of `url` with the page its cursor names (None: the first page)."""
+
+    def answer(request):
+        if on_call is not None:
+            on_call()
+        cursor = parse_qs(urlsplit(request.url).query).get("cursor", [None])[0]
+        return 200, {"Content-Type": "application/json"}, json.dumps(pages[cursor])
+
+    unipile.add_callback(responses.GET, url, callback=answer)
+
+
+def query_of(call) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(call.request.url).query)

@@ -74,6 +74,9 @@ def test_schema_indexes_what_the_request_path_looks_up(empty_database_url):
     assert ("connected_accounts", ("provider_account_id",), False) in indexes
     assert ("connected_accounts", ("workspace_id", "provider_account_id"), True) in indexes
     assert ("prospects", ("workspace_id",), False) in indexes
+    assert ("observations", ("account_id", "provider_id", "observed_at"), False) in indexes
+    assert ("observations", ("account_id", "slug_key", "observed_at"), False) in indexes
+    assert ("observations", ("observed_at",), False) in indexes
     assert ("users", ("workspace_id", "email")) in unique_constraints
     assert primary_keys == {table: ["id"] for table in metadata.tables}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import responses
@@ -15,7 +15,7 @@ from domain.account_lifecycle import sync_workspace_accounts
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import AccountStatus, Provider, ProviderAccount
 from tests.fakes import FakeProspectStore
-from tests.integration.conftest import API_KEY, BASE_URL, error_body
+from tests.integration.conftest import API_KEY, BASE_URL, error_body, query_of, serve_pages
 
 ACCOUNTS_URL = f"{BASE_URL}/api/v1/accounts"
 
@@ -44,22 +44,6 @@ def directory(client):
     return UnipileAccountDirectory(client)
 
 
-def serve_pages(unipile, pages: dict[str | None, dict], on_call=None) -> None:
-    """Answers each request with the page its cursor names (None: the first page)."""
-
-    def answer(request):
-        if on_call is not None:
-            on_call()
-        cursor = parse_qs(urlsplit(request.url).query).get("cursor", [None])[0]
-        return 200, {"Content-Type": "application/json"}, json.dumps(pages[cursor])
-
-    unipile.add_callback(responses.GET, ACCOUNTS_URL, callback=answer)
-
-
-def query_of(call) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(call.request.url).query)
-
-
 def failure_of(directory: UnipileAccountDirectory) -> ProviderFailure:
     with pytest.raises(ProviderFailure) as raised:
         directory.list_accounts()
@@ -83,6 +67,7 @@ def test_one_page_is_read_into_accounts_with_their_source_statuses(unipile, dire
 def test_every_page_is_read_by_following_the_cursor(unipile, directory):
     serve_pages(
         unipile,
+        ACCOUNTS_URL,
         {
             None: page(linkedin_account("acc-1", "OK"), cursor="c-2"),
             "c-2": page(linkedin_account("acc-2", "STOPPED"), cursor="c-3"),
@@ -104,7 +89,7 @@ def test_each_page_has_the_whole_deadline(unipile, directory, clock):
     def slow():
         clock.now += 6.0
 
-    serve_pages(unipile, {None: page(cursor="c-2"), "c-2": page()}, on_call=slow)
+    serve_pages(unipile, ACCOUNTS_URL, {None: page(cursor="c-2"), "c-2": page()}, on_call=slow)
 
     directory.list_accounts()
 
@@ -115,7 +100,7 @@ def test_a_page_that_arrives_after_the_deadline_is_a_timeout(unipile, directory,
     def late():
         clock.now += 10.5
 
-    serve_pages(unipile, {None: page(linkedin_account("acc-1", "OK"))}, on_call=late)
+    serve_pages(unipile, ACCOUNTS_URL, {None: page(linkedin_account("acc-1", "OK"))}, on_call=late)
 
     assert failure_of(directory).code is ProviderFailureCode.TIMEOUT
 
@@ -141,7 +126,7 @@ def test_a_failing_later_page_fails_the_whole_listing(unipile, directory):
 
 
 def test_a_cursor_seen_before_ends_the_listing_as_a_failure(unipile, directory):
-    serve_pages(unipile, {None: page(cursor="c-2"), "c-2": page(cursor="c-2")})
+    serve_pages(unipile, ACCOUNTS_URL, {None: page(cursor="c-2"), "c-2": page(cursor="c-2")})
 
     assert "repeated a page cursor" in str(failure_of(directory))
     assert len(unipile.calls) == 2
@@ -211,6 +196,7 @@ def test_an_account_with_unreadable_sources_is_listed_without_any_and_the_rest_a
     odd = {"object": "Account", "type": "LINKEDIN", "id": "acc-odd", **odd_fields}
     serve_pages(
         unipile,
+        ACCOUNTS_URL,
         {
             None: page(linkedin_account("acc-1", "OK"), odd, cursor="c-2"),
             "c-2": page(linkedin_account("acc-2", "CREDENTIALS")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import logging
@@ -52,6 +53,17 @@ FIRST_DEGREE_PROFILE = {
 }
 
 
+JANE_ID = FIRST_DEGREE_PROFILE["provider_id"]
+JANE_FIRST_DEGREE = ProfileRelationship(
+    "FIRST_DEGREE",
+    None,
+    provider_id=JANE_ID,
+    public_identifier="jane-doe-4a1b2c3",
+    is_relationship=True,
+    is_self=False,
+)
+
+
 def profile_with(**fields) -> dict:
     return {**FIRST_DEGREE_PROFILE, **fields}
 
@@ -90,7 +102,7 @@ def test_request_names_the_profile_account_and_key_and_asks_for_no_sections(unip
 
 
 def test_request_carries_linkedin_api_for_a_paid_product_id(unipile, provider):
-    unipile.get(ANY_USER_URL, json=FIRST_DEGREE_PROFILE)
+    unipile.get(ANY_USER_URL, json=profile_with(provider_id="ACwAABw-RqYBvR5Os6ZHBuE53towQslZNymd11A"))
 
     provider.profile_relationship(
         ACCOUNT,
@@ -103,7 +115,7 @@ def test_request_carries_linkedin_api_for_a_paid_product_id(unipile, provider):
 
 
 def test_unicode_identifier_is_percent_encoded_exactly_once(unipile, provider):
-    unipile.get(ANY_USER_URL, json=FIRST_DEGREE_PROFILE)
+    unipile.get(ANY_USER_URL, json=profile_with(public_identifier="%C3%B6mer-halis-demir-7a9b79169"))
     profile = profile_identifier("https://www.linkedin.com/in/%C3%B6mer-halis-demir-7a9b79169")
 
     provider.profile_relationship(ACCOUNT, profile)
@@ -154,7 +166,7 @@ def test_an_api_key_that_cannot_be_a_header_is_refused_at_start(api_key):
 def test_first_degree_profile(unipile, provider):
     unipile.get(JANE_URL, json=FIRST_DEGREE_PROFILE)
 
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE", None)
+    assert provider.profile_relationship(ACCOUNT, JANE) == JANE_FIRST_DEGREE
 
 
 @pytest.mark.parametrize(
@@ -169,7 +181,9 @@ def test_first_degree_profile(unipile, provider):
 def test_invitation_is_read(unipile, provider, invitation, expected):
     unipile.get(JANE_URL, json=profile_with(network_distance="SECOND_DEGREE", invitation=invitation))
 
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("SECOND_DEGREE", expected)
+    assert provider.profile_relationship(ACCOUNT, JANE) == dataclasses.replace(
+        JANE_FIRST_DEGREE, network_distance="SECOND_DEGREE", invitation=expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -189,7 +203,7 @@ def test_invitation_is_read(unipile, provider, invitation, expected):
 def test_a_malformed_invitation_is_ignored_not_fatal(unipile, provider, invitation):
     unipile.get(JANE_URL, json=profile_with(invitation=invitation))
 
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE", None)
+    assert provider.profile_relationship(ACCOUNT, JANE) == JANE_FIRST_DEGREE
 
 
 def test_missing_network_distance_is_unknown(unipile, provider):
@@ -213,6 +227,96 @@ def test_network_distance_text_is_passed_through_for_the_domain_to_map(unipile, 
     assert provider.profile_relationship(ACCOUNT, JANE).network_distance == distance
 
 
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"is_relationship": True, "is_self": False}, (True, False)),
+        ({"is_relationship": False, "is_self": True}, (False, True)),
+        ({"is_relationship": None, "is_self": None}, (None, None)),
+        ({"is_relationship": 1, "is_self": "true"}, (None, None)),
+    ],
+    ids=["relationship", "own-profile", "null", "not-booleans"],
+)
+def test_relationship_flags_are_read_and_anything_but_a_boolean_is_unknown(unipile, provider, fields, expected):
+    unipile.get(JANE_URL, json=profile_with(**fields))
+
+    relationship = provider.profile_relationship(ACCOUNT, JANE)
+
+    assert (relationship.is_relationship, relationship.is_self) == expected
+
+
+def test_absent_relationship_flags_are_unknown(unipile, provider):
+    profile = dict(FIRST_DEGREE_PROFILE)
+    del profile["is_relationship"], profile["is_self"]
+    unipile.get(JANE_URL, json=profile)
+
+    relationship = provider.profile_relationship(ACCOUNT, JANE)
+
+    assert (relationship.is_relationship, relationship.is_self) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "asked, ids",
+    [
+        ("jane-doe-4a1b2c3", {"public_identifier": "Jane-Doe-4A1B2C3"}),
+        ("jürgen-müller", {"public_identifier": "j%C3%BCrgen-m%C3%BCller", "provider_id": "ACoAAOther"}),
+        ("JÜRGEN-MÜLLER", {"public_identifier": "jürgen-müller"}),
+        (JANE_ID, {}),
+        (JANE_ID, {"public_identifier": None}),
+        ("jane-doe-4a1b2c3", {"public_identifier": None, "provider_id": None}),
+        # A member-id URL under /in/: Unipile's slug differs, its member id is the one asked for.
+        ("ACoAAAcDMMQBODyLwZrRcgYhrkCafURGqva0U4E", {"public_identifier": "jane-doe-renamed"}),
+    ],
+    ids=["slug-other-case", "slug-encoded", "slug-upper-unicode", "member-id", "member-id-no-slug",
+         "names-nobody", "member-id-new-slug"],
+)
+def test_an_answer_about_the_member_asked_for_is_accepted(unipile, provider, asked, ids):
+    unipile.get(re.compile(re.escape(BASE_URL) + r"/api/v1/users/.*"), json=profile_with(**ids))
+
+    relationship = provider.profile_relationship(ACCOUNT, ProfileIdentifier(asked))
+
+    assert relationship.network_distance == "FIRST_DEGREE"
+    assert (relationship.provider_id, relationship.public_identifier) == (
+        ids.get("provider_id", JANE_ID),
+        ids.get("public_identifier", "jane-doe-4a1b2c3"),
+    )
+
+
+@pytest.mark.parametrize(
+    "asked, ids",
+    [
+        ("jane-doe-4a1b2c3", {"public_identifier": "john-roe"}),
+        ("jane-doe-4a1b2c3", {"public_identifier": "jane-doe-4a1b2c"}),
+        ("jane-doe-4a1b2c3", {"public_identifier": None}),
+        (JANE_ID, {"provider_id": "ACoAABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"}),
+        (JANE_ID.lower(), {}),
+        ("jane-doe-4a1b2c3", {"public_identifier": None, "provider_id": "ACoAAOther"}),
+    ],
+    ids=["other-slug", "slug-prefix", "no-slug-other-id", "other-member-id", "member-id-other-case",
+         "only-another-id"],
+)
+def test_an_answer_about_another_member_is_a_provider_error(unipile, provider, asked, ids):
+    unipile.get(re.compile(re.escape(BASE_URL) + r"/api/v1/users/.*"), json=profile_with(**ids))
+
+    with pytest.raises(ProviderFailure) as raised:
+        provider.profile_relationship(ACCOUNT, ProfileIdentifier(asked))
+
+    assert raised.value.code is ProviderFailureCode.ERROR
+    assert len(unipile.calls) == 1  # not retried: asking again may name someone else again
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [{"provider_id": 12345}, {"provider_id": ""}, {"public_identifier": ["jane"]}, {"provider_id": "ACoAA\x00"},
+     {"public_identifier": "x" * 256}],
+    ids=["number", "empty", "list", "control-character", "too-long"],
+)
+def test_an_id_that_names_no_member_is_a_provider_error(unipile, provider, ids):
+    unipile.get(JANE_URL, json=profile_with(**ids))
+
+    assert failure_of(provider).code is ProviderFailureCode.ERROR
+
+
 def test_unknown_fields_and_a_missing_provider_are_tolerated(unipile, provider):
     profile = profile_with(
         throttled_sections=["experience"],
@@ -223,7 +327,7 @@ def test_unknown_fields_and_a_missing_provider_are_tolerated(unipile, provider):
     del profile["provider"]
     unipile.get(JANE_URL, json=profile)
 
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE", None)
+    assert provider.profile_relationship(ACCOUNT, JANE) == JANE_FIRST_DEGREE
 
 
 def test_json_content_type_with_parameters_is_accepted(unipile, provider):

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from adapters.sandbox import SandboxLinkedInProvider
+from adapters.sql_observations import SqlObservationStore
 from adapters.sql_store import SqlProspectStore, create_engine_for
 from domain import services
 from domain.model import AccountStatus, Provider
@@ -83,7 +84,9 @@ def seed_workspace(
         }
         app = create_app(
             {"JWT_SECRET_KEY": credentials.jwt_secret, "TESTING": True},
-            services=Services(store=store, provider=SandboxLinkedInProvider()),
+            services=Services(
+                store=store, provider=SandboxLinkedInProvider(), observations=SqlObservationStore(engine)
+            ),
         )
         with app.app_context():
             token = access_token_for(user.id, 3600)

@@ -22,6 +22,7 @@ from tests.fakes import FakeClock, FakeLinkedInProvider
 ACCOUNT = ConnectedAccount(7, 1, Provider.LINKEDIN, "acc-7", AccountStatus.OK)
 OTHER_ACCOUNT = ConnectedAccount(8, 1, Provider.LINKEDIN, "acc-8", AccountStatus.OK)
 JANE = ProfileIdentifier("jane-doe")
+FIRST_DEGREE = ProfileRelationship("FIRST_DEGREE", public_identifier=JANE.value)
 
 
 class UnavailableThrottle:
@@ -42,7 +43,7 @@ def clock():
 
 @pytest.fixture
 def inner():
-    return FakeLinkedInProvider(ProfileRelationship("FIRST_DEGREE"))
+    return FakeLinkedInProvider(FIRST_DEGREE)
 
 
 def limited(inner, clock, *, budget=None, throttle=None):
@@ -64,7 +65,7 @@ def test_without_a_budget_every_lookup_reaches_the_provider(inner, clock):
 
     answers = [provider.profile_relationship(ACCOUNT, JANE) for _ in range(25)]
 
-    assert answers == [ProfileRelationship("FIRST_DEGREE")] * 25
+    assert answers == [FIRST_DEGREE] * 25
     assert len(inner.calls) == 25
 
 
@@ -80,7 +81,7 @@ def test_the_lookup_past_the_budget_is_refused_until_next_utc_midnight(inner, cl
     assert refused.value.retry_after == 30
     assert len(inner.calls) == 2
     clock.advance(30)
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
+    assert provider.profile_relationship(ACCOUNT, JANE) == FIRST_DEGREE
     assert len(inner.calls) == 3
 
 
@@ -102,7 +103,7 @@ def test_each_account_has_its_own_budget(inner, clock):
 
     with pytest.raises(DailyLookupBudgetExhausted):
         provider.profile_relationship(ACCOUNT, JANE)
-    assert provider.profile_relationship(OTHER_ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
+    assert provider.profile_relationship(OTHER_ACCOUNT, JANE) == FIRST_DEGREE
 
 
 def test_failed_lookups_spend_the_budget_too(inner, clock):
@@ -124,7 +125,7 @@ def test_after_a_429_the_account_is_left_alone_for_the_retry_after(inner, clock)
     assert len(inner.calls) == 1
 
     clock.advance(20)
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
+    assert provider.profile_relationship(ACCOUNT, JANE) == FIRST_DEGREE
     assert len(inner.calls) == 2
 
 
@@ -144,7 +145,7 @@ def test_a_cooling_account_does_not_pause_the_others(inner, clock):
     provider = limited(inner, clock)
     fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=300))
 
-    assert provider.profile_relationship(OTHER_ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
+    assert provider.profile_relationship(OTHER_ACCOUNT, JANE) == FIRST_DEGREE
     with pytest.raises(AccountCoolingDown):
         provider.profile_relationship(ACCOUNT, JANE)
 
@@ -157,7 +158,7 @@ def test_refusals_while_cooling_down_spend_no_budget(inner, clock):
             provider.profile_relationship(ACCOUNT, JANE)
 
     clock.advance(10)
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
+    assert provider.profile_relationship(ACCOUNT, JANE) == FIRST_DEGREE
 
 
 @pytest.mark.parametrize("code", [code for code in ProviderFailureCode if code is not ProviderFailureCode.RATE_LIMITED])
@@ -165,7 +166,7 @@ def test_other_failures_pause_nothing(inner, clock, code):
     provider = limited(inner, clock)
     fail_one_lookup(provider, inner, ProviderFailure(code, retry_after=120))
 
-    assert provider.profile_relationship(ACCOUNT, JANE) == ProfileRelationship("FIRST_DEGREE")
+    assert provider.profile_relationship(ACCOUNT, JANE) == FIRST_DEGREE
 
 
 def test_with_the_counters_unavailable_lookups_go_ahead(inner, clock):

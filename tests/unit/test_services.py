@@ -1,5 +1,7 @@
 """The check and the two authentications, over the hand-written fakes."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from domain import services
@@ -16,7 +18,9 @@ from domain.errors import (
 )
 from domain.model import MAX_ID, AccountStatus, CheckContext, ProfileRelationship, Provider
 from domain.profile_url import LinkedInApi
-from tests.fakes import FakeLinkedInProvider, FakeProspectStore
+from tests.fakes import FakeClock, FakeLinkedInProvider, FakeObservationStore, FakeProspectStore
+
+NOON = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -39,7 +43,11 @@ def check(store, provider, workspace_id, prospect_id, account_id=None):
         workspace_id=workspace_id,
         context=store.check_lookup(prospect_id).context,
         requested_account=None if account_id is None else str(account_id),
+        max_age=None,
         provider=provider,
+        observations=FakeObservationStore(),
+        clock=FakeClock(NOON),
+        retention=timedelta(days=30),
     )
 
 

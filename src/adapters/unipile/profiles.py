@@ -9,11 +9,13 @@ from adapters.unipile.transport import UnipileClient, document_of
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.model import (
     ConnectedAccount,
+    is_provider_account_id,
     Invitation,
     InvitationStatus,
     InvitationType,
     ProfileRelationship,
 )
+from domain.observations import names_member
 from domain.profile_url import ProfileIdentifier
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ class UnipileLinkedInProvider:
         if profile.linkedin_api is not None:
             params["linkedin_api"] = profile.linkedin_api.value
         try:
-            return _relationship_from(self._client.get_json(path, params))
+            return _relationship_from(self._client.get_json(path, params), profile)
         except ProviderFailure as failure:
             if failure.code is ProviderFailureCode.AUTH_FAILED:
                 logger.error(
@@ -47,7 +49,7 @@ class UnipileLinkedInProvider:
             raise
 
 
-def _relationship_from(body: bytes) -> ProfileRelationship:
+def _relationship_from(body: bytes, profile: ProfileIdentifier) -> ProfileRelationship:
     document = document_of(body, "UserProfile")
     if document.get("provider", "LINKEDIN") != "LINKEDIN":
         raise ProviderFailure(
@@ -60,9 +62,39 @@ def _relationship_from(body: bytes) -> ProfileRelationship:
         raise ProviderFailure(
             ProviderFailureCode.ERROR, "Unipile answered a network_distance that is not text"
         )
+    provider_id = _member_id(document, "provider_id")
+    public_identifier = _member_id(document, "public_identifier")
+    # Under concurrency Unipile has been reported to answer about another member: an answer that
+    # names a member must name the one asked for, or it is nobody's answer.
+    if (provider_id is not None or public_identifier is not None) and not names_member(
+        provider_id, public_identifier, profile
+    ):
+        raise ProviderFailure(ProviderFailureCode.ERROR, "Unipile answered about another member")
     return ProfileRelationship(
-        network_distance=network_distance, invitation=_invitation_from(document.get("invitation"))
+        network_distance=network_distance,
+        invitation=_invitation_from(document.get("invitation")),
+        provider_id=provider_id,
+        public_identifier=public_identifier,
+        is_relationship=_flag(document, "is_relationship"),
+        is_self=_flag(document, "is_self"),
     )
+
+
+def _member_id(document: dict, name: str) -> str | None:
+    """One of the member's ids, None when absent; one that could not name a member fails the answer."""
+    value = document.get(name)
+    if value is None:
+        return None
+    # Ids are shaped like the provider's account ids: printable text, 1 to 255 characters.
+    if not is_provider_account_id(value):
+        raise ProviderFailure(ProviderFailureCode.ERROR, f"Unipile answered a {name} that names no member")
+    return value
+
+
+def _flag(document: dict, name: str) -> bool | None:
+    """A documented boolean, None when absent or of another type: an unknown flag decides nothing."""
+    value = document.get(name)
+    return value if isinstance(value, bool) else None
 
 
 def _invitation_from(value: object) -> Invitation | None:
