@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, ProviderFailure, UnknownWorkspace
+from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, ProviderFailure, StoreUnavailable, UnknownWorkspace
 from domain.model import (
     AccountStatus,
     ApiKeyRecord,
@@ -53,8 +53,9 @@ class FakeProspectStore:
         self.available = True
         self.lookup_failure: Exception | None = None
 
-    def ready(self) -> bool:
-        return self.available
+    def check_ready(self) -> None:
+        if not self.available:
+            raise StoreUnavailable()
 
     def fail_lookups_with(self, failure: Exception) -> None:
         """Raise `failure` from every check lookup (StoreUnavailable, or anything to provoke a 500)."""
@@ -188,6 +189,10 @@ class FakeObservationStore:
     def fail_with(self, failure: Exception | None) -> None:
         """Raise `failure` from every call (StoreUnavailable, or anything else); None stops."""
         self.failure = failure
+
+    def check_ready(self) -> None:
+        if self.failure is not None:
+            raise self.failure
 
     def record_observations(self, observations: Sequence[Observation]) -> int:
         if self.failure is not None:

@@ -45,27 +45,28 @@ class RedisAccountThrottle:
         self._key_prefix = key_prefix
         self._pause_until_latest = client.register_script(_PAUSE_UNTIL_LATEST)
 
-    def count_lookup(self, account_id: int, day: date) -> int:
-        key = f"{self._key_prefix}:lookups:{account_id}:{day.isoformat()}"
+    def count_lookup(self, provider_account_id: str, day: date) -> int:
+        # The date is last and fixed-width, so an id holding a colon names no other account's key.
+        key = f"{self._key_prefix}:lookups:{provider_account_id}:{day.isoformat()}"
         try:
             return increment_with_expiry(self._client, key, KEY_LIFETIME_SECONDS)
         except redis.RedisError as exc:
             raise AccountThrottleUnavailable(f"cannot count lookups ({type(exc).__name__})") from exc
 
-    def pause(self, account_id: int, until: datetime) -> None:
+    def pause(self, provider_account_id: str, until: datetime) -> None:
         try:
             self._pause_until_latest(
-                keys=[self._paused_key(account_id)], args=[repr(until.timestamp()), KEY_LIFETIME_SECONDS]
+                keys=[self._paused_key(provider_account_id)], args=[repr(until.timestamp()), KEY_LIFETIME_SECONDS]
             )
         except redis.RedisError as exc:
             raise AccountThrottleUnavailable(f"cannot pause account ({type(exc).__name__})") from exc
 
-    def paused_until(self, account_id: int) -> datetime | None:
+    def paused_until(self, provider_account_id: str) -> datetime | None:
         try:
-            value = self._client.get(self._paused_key(account_id))
+            value = self._client.get(self._paused_key(provider_account_id))
         except redis.RedisError as exc:
             raise AccountThrottleUnavailable(f"cannot read pause ({type(exc).__name__})") from exc
         return None if value is None else datetime.fromtimestamp(float(value), tz=timezone.utc)
 
-    def _paused_key(self, account_id: int) -> str:
-        return f"{self._key_prefix}:paused:{account_id}"
+    def _paused_key(self, provider_account_id: str) -> str:
+        return f"{self._key_prefix}:paused:{provider_account_id}"

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, String, bindparam, delete, insert, or_, select
 from sqlalchemy.engine import MappingResult
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.sql_store import SqlDatabase, is_storable_id, is_storable_text, observations
+from domain.errors import StoreUnavailable
 from domain.model import Invitation, InvitationStatus, InvitationType
 from domain.observations import Observation, slug_key
 from domain.profile_url import ProfileIdentifier
@@ -37,6 +39,14 @@ class SqlObservationStore:
     def __init__(self, engine: Engine) -> None:
         """`engine` from create_engine_for, usually the one the prospects' store uses."""
         self._database = SqlDatabase(engine)
+
+    def check_ready(self) -> None:
+        # The check's own lookup, matching nothing: it needs every column a stored answer reads.
+        nothing = {"account_id": None, "provider_id": None, "slug_key": None, "observed_since": None}
+        try:
+            self._database.read(_LATEST_OBSERVATION, nothing, MappingResult.all)
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable() from exc
 
     def record_observations(self, recorded: Sequence[Observation]) -> int:
         if not recorded:

@@ -43,12 +43,19 @@ from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
     OperationalError,
+    ProgrammingError,
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.sql import Executable
 
-from domain.errors import AccountAlreadyConnected, EmailAlreadyUsed, StoreUnavailable, UnknownWorkspace
+from domain.errors import (
+    AccountAlreadyConnected,
+    EmailAlreadyUsed,
+    StoreNotMigrated,
+    StoreUnavailable,
+    UnknownWorkspace,
+)
 from domain.model import (
     MAX_ID,
     AccountStatus,
@@ -290,14 +297,13 @@ class SqlProspectStore:
         """`engine` from create_engine_for."""
         self._database = SqlDatabase(engine)
 
-    def ready(self) -> bool:
+    def check_ready(self) -> None:
+        # The check's own statement, matching nothing: it needs every table and column a check reads.
+        nothing = {"prospect_id": None, "prefix": None, "user_id": None}
         try:
-            self._database.fetch(select(literal(1)), {}, MappingResult.one)
+            self._database.read(_CHECK_LOOKUP, nothing, MappingResult.all)
         except SQLAlchemyError as exc:
-            # The class only: driver messages can name hosts, users and databases.
-            logger.warning("Database not ready (%s)", type(exc).__name__)
-            return False
-        return True
+            raise StoreUnavailable() from exc
 
     def check_lookup(
         self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
@@ -467,13 +473,30 @@ class SqlProspectStore:
 
 @contextmanager
 def _unavailable_as_store_error() -> Iterator[None]:
-    """A database that cannot be reached, or a pool with no connection to spare, is StoreUnavailable."""
+    """A database that cannot be reached, or a pool with no connection to spare, is StoreUnavailable;
+    one without this release's tables or columns is StoreNotMigrated. The edge reports either: the
+    server in its log, a command in its one line of error."""
     try:
         yield
-    except (OperationalError, PoolTimeoutError) as exc:
-        # The class only: driver messages can name hosts, users and databases.
-        logger.warning("Database unavailable (%s)", type(exc).__name__)
+    except (OperationalError, ProgrammingError) as exc:
+        if _is_missing_schema(exc):
+            raise StoreNotMigrated() from exc
+        if isinstance(exc, ProgrammingError):
+            raise
         raise StoreUnavailable() from exc
+    except PoolTimeoutError as exc:
+        raise StoreUnavailable() from exc
+
+
+# PostgreSQL's SQLSTATEs for an undefined table and column; SQLite has only its message to tell.
+_UNDEFINED_TABLE_OR_COLUMN = ("42P01", "42703")
+_SQLITE_MISSING_SCHEMA = ("no such table", "no such column", "has no column named")
+
+
+def _is_missing_schema(exc: DBAPIError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in _UNDEFINED_TABLE_OR_COLUMN:
+        return True
+    return isinstance(exc, OperationalError) and any(text in str(exc.orig) for text in _SQLITE_MISSING_SCHEMA)
 
 
 def is_storable_id(value: int | None) -> bool:
@@ -608,7 +631,7 @@ def current_revision(database_url: str) -> str | None:
     """The migration the database is at; None for a database never migrated."""
     engine = create_engine_for(database_url, pool_size=1)
     try:
-        with engine.connect() as connection:
+        with _unavailable_as_store_error(), engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
@@ -621,7 +644,8 @@ def _run_migration_command(migration_command: Any, database_url: str, revision: 
     # Config values go through ConfigParser interpolation: a '%' in a password must be doubled.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     try:
-        migration_command(config, revision)
+        with _unavailable_as_store_error():
+            migration_command(config, revision)
     except CommandError as exc:
         # An unknown or ambiguous revision: Alembic's message names the revision, not the database.
         raise ValueError(str(exc)) from exc

@@ -27,6 +27,9 @@ DEFAULT_COOL_DOWN_SECONDS = 60
 class AccountLimitedLinkedInProvider:
     """A LinkedInProvider that refuses, without asking the provider, lookups an account should not make.
 
+    Both are kept per provider account id, not per connected-account row: one LinkedIn account
+    connected in several workspaces is one member to LinkedIn, with one budget and one cool-down.
+
     - While an account cools down after the provider rate-limited it, lookups fail with
       AccountCoolingDown (the contract's 502 `provider_rate_limited`, with the seconds left).
     - With `daily_lookups_per_account` set, the lookup past it on one UTC day raises
@@ -65,7 +68,7 @@ class AccountLimitedLinkedInProvider:
 
     def _refuse_while_cooling_down(self, account: ConnectedAccount, now: datetime) -> None:
         try:
-            until = self._throttle.paused_until(account.id)
+            until = self._throttle.paused_until(account.provider_account_id)
         except AccountThrottleUnavailable:
             log.warning("Account throttle unavailable; not checking the cool-down of account %s", account.id)
             return
@@ -77,7 +80,7 @@ class AccountLimitedLinkedInProvider:
             return
         today = now.astimezone(timezone.utc).date()
         try:
-            spent = self._throttle.count_lookup(account.id, today)
+            spent = self._throttle.count_lookup(account.provider_account_id, today)
         except AccountThrottleUnavailable:
             log.warning("Account throttle unavailable; not counting the lookups of account %s", account.id)
             return
@@ -90,7 +93,7 @@ class AccountLimitedLinkedInProvider:
         # From when the answer came back, not from when the lookup started.
         until = self._clock() + timedelta(seconds=seconds)
         try:
-            self._throttle.pause(account.id, until)
+            self._throttle.pause(account.provider_account_id, until)
         except AccountThrottleUnavailable:
             log.warning("Account throttle unavailable; account %s is not paused after a 429", account.id)
 

@@ -43,6 +43,10 @@ class StoreUnavailable(DomainError):
     """The database cannot be reached or has no connection free in time."""
 
 
+class StoreNotMigrated(StoreUnavailable):
+    """The database lacks a table or column this release uses: `db upgrade` was not run."""
+
+
 class ProspectNotFound(DomainError):
     pass
 

@@ -31,8 +31,9 @@ class ProspectStore(Protocol):
     does not exist.
     """
 
-    def ready(self) -> bool:
-        """True when the store answers a trivial query now; never raises."""
+    def check_ready(self) -> None:
+        """Returns when the store can answer a check now; raises StoreUnavailable otherwise, or
+        StoreNotMigrated when its schema lacks what this release uses."""
 
     def check_lookup(
         self, prospect_id: int, *, api_key_prefix: str | None = None, user_id: int | None = None
@@ -86,6 +87,10 @@ class ObservationStore(Protocol):
     Every method raises StoreUnavailable when the database cannot answer.
     """
 
+    def check_ready(self) -> None:
+        """Returns when the store can answer a check now; raises StoreUnavailable otherwise, or
+        StoreNotMigrated when its schema lacks what this release uses."""
+
     def record_observations(self, observations: Sequence[Observation]) -> int:
         """Store every observation or, on any failure, none; returns how many were stored."""
 
@@ -130,14 +135,16 @@ class LinkedInRelations(Protocol):
 class AccountThrottle(Protocol):
     """Per-account lookup counts and provider cool-downs, shared by every process that serves checks.
 
+    Accounts are named by the provider's account id, whichever workspaces connected them.
+
     Every method raises AccountThrottleUnavailable when the shared storage cannot answer.
     """
 
-    def count_lookup(self, account_id: int, day: date) -> int:
+    def count_lookup(self, provider_account_id: str, day: date) -> int:
         """Add one to the account's lookups on `day` (UTC) and return the new total."""
 
-    def pause(self, account_id: int, until: datetime) -> None:
+    def pause(self, provider_account_id: str, until: datetime) -> None:
         """Keep the account paused until `until`; a shorter pause never cuts a longer one."""
 
-    def paused_until(self, account_id: int) -> datetime | None:
+    def paused_until(self, provider_account_id: str) -> datetime | None:
         """The end of the account's latest pause, which may already be past; None if never paused."""

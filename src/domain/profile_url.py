@@ -65,7 +65,8 @@ def profile_identifier(url: str) -> ProfileIdentifier:
 
 def _identifier_from_path(path: str) -> ProfileIdentifier:
     segments = path.strip("/").split("/")
-    if any(segment == "" for segment in segments):
+    # A dot segment anywhere, encoded or not, makes a browser resolve the path to another profile.
+    if any(segment == "" or unquote(segment) in (".", "..") for segment in segments):
         raise InvalidLinkedInProfileUrl()
     head = [segment.lower() for segment in segments[:2]]
     if head[0] == "in" and len(segments) >= 2:

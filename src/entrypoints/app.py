@@ -67,10 +67,19 @@ MAX_OBSERVATION_RETENTION_DAYS = 3650
 
 
 def create_app(
-    config: Mapping[str, Any] | None = None, *, services: Services | None = None
+    config: Mapping[str, Any] | None = None, *, services: Services | None = None, serving: bool = True
 ) -> Flask:
-    """Defaults, then the environment, then `config`; tests pass fakes as `services`."""
+    """Defaults, then the environment, then `config`; tests pass fakes as `services`.
+
+    `serving=False` builds the app for operator commands: the provider's settings are then needed
+    only by a command that calls the provider, and what only matters to a server is not warned of.
+    """
     app = Flask(__name__)
+    # Flask would answer OPTIONS on every route, and its 405s would advertise it: no route serves it.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    # Werkzeug would redirect `//` (an encoded slash included) to the merged path, on whatever host
+    # the Host header names, before any error handler runs: such a path is a plain 404 instead.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_environment())
     app.config.from_mapping(config or {})
@@ -84,14 +93,15 @@ def create_app(
     app.before_request(_refuse_oversized_body)
     redis = shared_redis(app.config)
     app.extensions["services"] = serving_services(
-        services or build_services(app.config), app.config, request_metrics, redis
+        services or build_services(app.config, provider_required=serving), app.config, request_metrics, redis
     )
     auth.init_jwt(app)
     init_rate_limits(app, redis)
     register_error_handlers(app)
     app.register_blueprint(connection_status.blueprint)
+    connection_status.refuse_head(app)
     app.register_blueprint(api_docs.blueprint)
-    webhooks.register(app)
+    webhooks.register(app, warn_when_unconfigured=serving)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(metrics.blueprint)
     cli.register(app)
@@ -99,7 +109,10 @@ def create_app(
 
 
 def _refuse_oversized_body() -> None:
-    # Flask applies MAX_CONTENT_LENGTH only when a view reads the body, and no route here does.
+    # Flask applies MAX_CONTENT_LENGTH only when a view reads the body, and only the webhooks do:
+    # they check their secret first, then cap the body themselves (a 400 saying the limit).
+    if request.blueprint == webhooks.blueprint.name:
+        return
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
@@ -135,7 +148,7 @@ def _validate(config: Mapping[str, Any]) -> None:
     except (TypeError, ValueError):
         timeout = 0.0
     if not 0 < timeout <= 60:
-        raise ConfigurationError("UNIPILE_TIMEOUT_SECONDS must be a number of seconds between 0 and 60")
+        raise ConfigurationError("UNIPILE_TIMEOUT_SECONDS must be a number of seconds above 0 and at most 60")
     if str(config["LOG_LEVEL"]).upper() not in LOG_LEVELS:
         raise ConfigurationError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     validate_rate_limit(config)

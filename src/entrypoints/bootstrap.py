@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NoReturn
 
 from redis import Redis
 from sqlalchemy import Engine
@@ -59,11 +59,42 @@ class Services:
     clock: Callable[[], datetime] = utc_now
 
 
-def build_services(config: Mapping[str, object]) -> Services:
+class UnconfiguredProvider:
+    """The provider of an app that runs operator commands without the provider's settings.
+
+    Commands that only use the database run; one that calls the provider fails naming the setting.
+    """
+
+    def __init__(self, missing: ConfigurationError) -> None:
+        self._reason = str(missing)
+
+    def profile_relationship(self, account: object, profile: object) -> NoReturn:
+        raise ConfigurationError(self._reason)
+
+    def list_accounts(self) -> NoReturn:
+        raise ConfigurationError(self._reason)
+
+    def relation_pages(self, provider_account_id: str, *, max_pages: int) -> NoReturn:
+        raise ConfigurationError(self._reason)
+
+
+def build_services(config: Mapping[str, object], *, provider_required: bool = True) -> Services:
     engine = build_engine(config)
     # One engine, so one connection pool, for every store.
     store, observations = SqlProspectStore(engine), SqlObservationStore(engine)
-    client = build_unipile_client(config)
+    try:
+        client = build_unipile_client(config)
+    except ConfigurationError as missing:
+        if provider_required:
+            raise
+        unconfigured = UnconfiguredProvider(missing)
+        return Services(
+            store=store,
+            provider=unconfigured,
+            observations=observations,
+            directory=unconfigured,
+            relations=unconfigured,
+        )
     if client is None:
         return Services(store=store, provider=SandboxLinkedInProvider(), observations=observations)
     # One client, so one connection pool, for every Unipile resource.

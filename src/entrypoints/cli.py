@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,19 +18,55 @@ from domain.errors import (
     AccountAlreadyConnected,
     EmailAlreadyUsed,
     ProviderFailure,
+    StoreNotMigrated,
+    StoreUnavailable,
     Unauthenticated,
     UnknownWorkspace,
 )
 from domain.model import MAX_ID, MAX_PROVIDER_ACCOUNT_ID_LENGTH, AccountStatus, Provider, is_provider_account_id
 from domain.ports import ProspectStore
+from domain.profile_url import MAX_URL_LENGTH
 from entrypoints import auth, bootstrap, cli_observations
+from entrypoints.bootstrap import ConfigurationError
 
-db = AppGroup("db", help="Database schema.")
-workspaces = AppGroup("workspaces", help="Workspaces.")
-api_keys = AppGroup("api-keys", help="API keys for the public route.")
-users = AppGroup("users", help="Users of the in-app client and their tokens.")
-accounts = AppGroup("accounts", help="Connected provider accounts.")
-prospects = AppGroup("prospects", help="Prospects.")
+NOT_MIGRATED = "the database lacks this release's tables: run `flask --app wsgi db upgrade`"
+UNREACHABLE = "the database cannot be reached (check DATABASE_URL and that the server is up)"
+MAX_NAME_LENGTH = 200
+# Alembic's ids are 12 hex digits; `base`, `head` and relative forms such as `-1` are shorter still.
+MAX_REVISION_LENGTH = 64
+
+
+@contextmanager
+def _failures_in_one_line() -> Iterator[None]:
+    """A database or a setting a command cannot work with ends it with one line and exit status 1."""
+    try:
+        yield
+    except StoreNotMigrated:
+        raise click.ClickException(NOT_MIGRATED) from None
+    except StoreUnavailable:
+        raise click.ClickException(UNREACHABLE) from None
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+class _OperatorGroup(AppGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        with _failures_in_one_line():
+            return super().invoke(ctx)
+
+
+class _OperatorCommand(click.Command):
+    def invoke(self, ctx: click.Context) -> Any:
+        with _failures_in_one_line():
+            return super().invoke(ctx)
+
+
+db = _OperatorGroup("db", help="Database schema.")
+workspaces = _OperatorGroup("workspaces", help="Workspaces.")
+api_keys = _OperatorGroup("api-keys", help="API keys for the public route.")
+users = _OperatorGroup("users", help="Users of the in-app client and their tokens.")
+accounts = _OperatorGroup("accounts", help="Connected provider accounts.")
+prospects = _OperatorGroup("prospects", help="Prospects.")
 
 DEMO_PROSPECT_URLS = {
     "connected": "https://www.linkedin.com/in/sandbox-first-degree/",
@@ -50,6 +88,18 @@ def _store() -> ProspectStore:
 
 def _emit(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload))
+
+
+def _printable(value: str, what: str, maximum: int) -> str:
+    """`value` without surrounding spaces, if it is 1 to `maximum` printable characters.
+
+    isprintable() refuses control characters (terminal escapes included) and the lone surrogates
+    that stand for bytes of an argument that is not UTF-8, which no database column can hold.
+    """
+    text = value.strip()
+    if not 0 < len(text) <= maximum or not text.isprintable():
+        raise click.ClickException(f"{what} must be 1 to {maximum} printable characters")
+    return text
 
 
 def _id_argument(value: int, what: str) -> int:
@@ -108,6 +158,7 @@ def db_current() -> None:
 @db.command("downgrade", help="Undo migrations down to REVISION ('base' undoes them all).")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
+    revision = _printable(revision, "REVISION", MAX_REVISION_LENGTH)
     try:
         bootstrap.downgrade_database(current_app.config, revision)
     except ValueError as exc:
@@ -118,10 +169,7 @@ def db_downgrade(revision: str) -> None:
 @workspaces.command("create")
 @click.option("--name", required=True)
 def workspaces_create(name: str) -> None:
-    name = name.strip()
-    if not name or len(name) > 200 or not name.isprintable():
-        raise click.ClickException("--name must be 1 to 200 printable characters")
-    workspace = _store().add_workspace(name)
+    workspace = _store().add_workspace(_printable(name, "--name", MAX_NAME_LENGTH))
     _emit({"id": workspace.id, "name": workspace.name})
 
 
@@ -129,6 +177,8 @@ def workspaces_create(name: str) -> None:
 @click.option("--workspace", "workspace_id", required=True, type=int)
 @click.option("--name", default=None, help="A label shown in listings.")
 def api_keys_create(workspace_id: int, name: str | None) -> None:
+    if name is not None:
+        name = _printable(name, "--name", MAX_NAME_LENGTH)
     with _WorkspaceErrors(workspace_id):
         record, key = services.issue_api_key(workspace_id, name, store=_store())
     _emit({"id": record.id, "workspace_id": record.workspace_id, "prefix": record.prefix, "key": key})
@@ -240,6 +290,8 @@ def _sync_json(report: SyncReport) -> dict[str, Any]:
 @click.option("--workspace", "workspace_id", required=True, type=int)
 @click.option("--linkedin-url", default=None)
 def prospects_create(workspace_id: int, linkedin_url: str | None) -> None:
+    if linkedin_url is not None:
+        linkedin_url = _printable(linkedin_url, "--linkedin-url", MAX_URL_LENGTH)
     with _WorkspaceErrors(workspace_id):
         prospect = _store().add_prospect(workspace_id, linkedin_url)
     _emit(
@@ -251,7 +303,7 @@ def prospects_create(workspace_id: int, linkedin_url: str | None) -> None:
     )
 
 
-@click.command("demo", help="Seed a demo workspace once and print ready-to-run curl lines.")
+@click.command("demo", cls=_OperatorCommand, help="Seed a demo workspace once and print ready-to-run curl lines.")
 @click.option("--file", "demo_file", default="var/demo.json", show_default=True, type=click.Path())
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
 @with_appcontext

@@ -21,6 +21,7 @@ from domain.errors import (
     ProspectNotFound,
     ProviderFailure,
     RequestedAccountUnavailable,
+    StoreNotMigrated,
     StoreUnavailable,
     Unauthenticated,
     UnknownWorkspace,
@@ -46,6 +47,8 @@ ERROR_RESPONSES: dict[type[DomainError], tuple[int, str]] = {
     ),
     UnknownWorkspace: (404, "Workspace not found"),
     StoreUnavailable: (503, "Service temporarily unavailable"),
+    # Callers get the outage's answer; the log tells the operator what to run.
+    StoreNotMigrated: (503, "Service temporarily unavailable"),
     EmailAlreadyUsed: (409, "A user with this email already exists in the workspace"),
     ProviderFailure: (502, PROVIDER_FAILED),
     AccountAlreadyConnected: (409, "Account already connected to this workspace"),
@@ -63,7 +66,17 @@ def error_response(status: int, message: str, **extra: object) -> Response:
     return response
 
 
+def log_store_failure(error: StoreUnavailable) -> None:
+    if isinstance(error, StoreNotMigrated):
+        log.error("Database schema lacks this release's tables or columns: run `flask --app wsgi db upgrade`")
+    else:
+        # The class only: driver messages can name hosts, users and databases.
+        log.warning("Database unavailable (%s)", type(error.__cause__ or error).__name__)
+
+
 def domain_error_response(error: DomainError) -> Response:
+    if isinstance(error, StoreUnavailable):
+        log_store_failure(error)
     if isinstance(error, Unauthenticated):
         return error_response(401, error.reason)
     if isinstance(error, InvalidRequest):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from domain.errors import StoreNotMigrated, StoreUnavailable
+from entrypoints.errors import log_store_failure
+
 blueprint = Blueprint("health", __name__)
+
+NOT_MIGRATED = "The database lacks this release's tables or columns: run `flask --app wsgi db upgrade`"
 
 
 @blueprint.get("/livez")
@@ -15,10 +20,20 @@ def livez() -> Response:
 
 @blueprint.get("/readyz")
 def readyz() -> Response:
-    """The database answers; the LinkedIn provider is never called, so probes spend no lookups."""
-    if current_app.extensions["services"].store.ready():
-        return _no_store(jsonify({"status": "ok", "checks": {"database": "ok"}}))
-    response = jsonify({"status": "unavailable", "checks": {"database": "unavailable"}})
+    """The database answers a check's query; the LinkedIn provider is never called, so probes spend no lookups."""
+    services = current_app.extensions["services"]
+    services.store.check_ready()
+    services.observations.check_ready()
+    return _no_store(jsonify({"status": "ok", "checks": {"database": "ok"}}))
+
+
+@blueprint.errorhandler(StoreUnavailable)
+def _not_ready(error: StoreUnavailable) -> Response:
+    log_store_failure(error)
+    if isinstance(error, StoreNotMigrated):
+        response = jsonify({"status": "unavailable", "checks": {"database": "not_migrated"}, "error": NOT_MIGRATED})
+    else:
+        response = jsonify({"status": "unavailable", "checks": {"database": "unavailable"}})
     response.status_code = 503
     return _no_store(response)
 

@@ -20,7 +20,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "http_requests",
-            "HTTP requests answered, by route (the URL rule), method and status.",
+            "HTTP requests answered, by route (the URL rule), method (`other` outside RFC 9110 and PATCH) and status.",
             ["route", "method", "status"],
             registry=self.registry,
         )

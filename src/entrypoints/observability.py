@@ -23,6 +23,9 @@ _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 CHECK_ENDPOINTS = frozenset(
     {"connection_status.check_with_api_key", "connection_status.check_with_token"}
 )
+# The methods of RFC 9110 and PATCH; any other name is counted as `other`, so that clients inventing
+# method names cannot add a metrics series each.
+_METRIC_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 # Probed every few seconds by load balancers and scrapers: logged only when something is wrong.
 _QUIET_ENDPOINTS = frozenset({"health.livez", "health.readyz", "metrics.metrics"})
 
@@ -54,7 +57,8 @@ def _finish_request(metrics: Metrics, response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id
     # The URL rule, never the raw path: ids stay out of metric labels and paths out of logs.
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in _METRIC_METHODS else "other"
+    metrics.requests.labels(route, method, str(response.status_code)).inc()
     if request.endpoint in CHECK_ENDPOINTS:
         metrics.check_duration.labels(route).observe(duration)
 

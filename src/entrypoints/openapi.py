@@ -197,7 +197,8 @@ def _probe_operation(
         "required": ["status"],
         "properties": {
             "status": {"enum": ["ok", "unavailable"]},
-            "checks": {"type": "object", "additionalProperties": {"enum": ["ok", "unavailable"]}},
+            "checks": {"type": "object", "additionalProperties": {"enum": ["ok", "unavailable", "not_migrated"]}},
+            "error": {"type": "string", "description": "What the operator must do, when the database is not migrated"},
         },
     }
     responses: dict[str, Any] = {
@@ -208,7 +209,8 @@ def _probe_operation(
     }
     if can_be_unavailable:
         responses["503"] = {
-            "description": "The database does not answer",
+            "description": "The database does not answer, or lacks this release's tables (`not_migrated`: run"
+            " `flask --app wsgi db upgrade`)",
             "content": {
                 "application/json": {
                     "schema": status_schema,
@@ -257,9 +259,11 @@ def _webhook_operation(
                     }
                 },
             },
-            "400": _plain_error_response("The body is not the documented shape, or names an unknown status"),
+            "400": _plain_error_response(
+                "The body is over 16 KiB (checked after the secret), not the documented shape, or names an"
+                " unknown status"
+            ),
             "401": _plain_error_response("The webhook secret header is missing or wrong"),
-            "413": _plain_error_response("The body is over the service-wide 64 KiB limit"),
             "500": {"$ref": "#/components/responses/InternalError"},
             "503": _plain_error_response("No webhook secret is configured, so nothing is accepted"),
         },
@@ -685,7 +689,7 @@ def _components() -> dict[str, Any]:
                 },
             ),
             "StoreUnavailable": _error_response(
-                "The service's database cannot be reached; try again shortly.",
+                "The service's database cannot be reached, or is not migrated to this release; try again shortly.",
                 {"store_unavailable": ("Database outage", "Service temporarily unavailable")},
             ),
             "InternalError": _error_response(

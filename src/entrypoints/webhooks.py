@@ -35,9 +35,9 @@ NOT_A_NEW_RELATION = "Not a new_relation event"
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, *, warn_when_unconfigured: bool) -> None:
     check_settings(app.config)
-    if not app.config.get("UNIPILE_WEBHOOK_SECRET"):
+    if warn_when_unconfigured and not app.config.get("UNIPILE_WEBHOOK_SECRET"):
         log.warning("UNIPILE_WEBHOOK_SECRET is not set: the Unipile webhooks answer 503 until it is")
     app.register_blueprint(blueprint)
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from domain.errors import ProviderFailure, ProviderFailureCode
+from domain.model import AccountStatus, Provider
 from entrypoints.bootstrap import ConfigurationError
 from tests.fakes import FakeClock
 
@@ -43,6 +44,22 @@ def test_budget_spent_is_429_until_utc_midnight_without_calling_the_provider(mak
     clock.advance(7200)
     assert get(client, world).status_code == 200
     assert len(world.provider.calls) == 3
+
+
+def test_one_linkedin_account_connected_in_two_workspaces_spends_one_budget(make_app, world, clock, state_storage):
+    # The other workspace connects the same Unipile account (the same LinkedIn member) as ours.
+    ours = world.store.accounts[world.account_id]
+    world.store.add_account(world.other_workspace_id, Provider.LINKEDIN, ours.provider_account_id, AccountStatus.OK)
+    client = make_app({"LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT": "1", **state_storage}, clock=clock).test_client()
+    theirs = client.get(
+        PUBLIC.format(world.other_prospect_id),
+        headers={"X-API-Key": world.other_api_key},
+        query_string={"account_id": world.store.accounts_of_workspace(world.other_workspace_id)[-1].id},
+    )
+
+    assert theirs.status_code == 200
+    assert get(client, world).get_json() == BUDGET_EXHAUSTED
+    assert len(world.provider.calls) == 1
 
 
 def test_no_budget_by_default(client, world):

@@ -110,8 +110,17 @@ def test_prospect_without_linkedin_url(client, world, url):
     )
 
 
-def test_prospect_with_a_url_that_is_not_a_profile(client, world):
-    prospect = world.store.add_prospect(world.workspace_id, "https://linkedin.com.evil.io/in/jane")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://linkedin.com.evil.io/in/jane",
+        # A browser opens /in/evil: checking `john` would answer about someone else.
+        "https://www.linkedin.com/in/john/../evil",
+        "https://www.linkedin.com/in/john/%2e%2e/evil",
+    ],
+)
+def test_prospect_with_a_url_that_is_not_a_profile(client, world, url):
+    prospect = world.store.add_prospect(world.workspace_id, url)
     assert_error(
         public_get(client, world, prospect_id=prospect.id),
         400,

@@ -27,7 +27,9 @@ from domain.model import (
     Provider,
 )
 
+from entrypoints.app import create_app  # noqa: E402
 from entrypoints.openapi import IN_APP_CHECK_PATH, PUBLIC_CHECK_PATH  # noqa: E402
+from tests.e2e.conftest import JWT_SECRET  # noqa: E402
 
 PUBLIC = "/api/v1/public/prospects/{}/connection-status/"
 IN_APP = "/api/v1/prospects/{}/connection-status/"
@@ -310,15 +312,18 @@ def test_an_account_status_body_the_service_accepts_is_one_the_document_accepts(
     OAS31Validator(described).validate(body)
 
 
-def test_probe_answers_match(client, world, document):
+def test_probe_answers_match(client, world, document, tmp_path):
     healthy = {path: client.get(path) for path in ("/livez", "/readyz")}
-    world.store.ready = lambda: False
+    world.store.available = False
     unavailable = client.get("/readyz")
-    for path, response in [*healthy.items(), ("/readyz", unavailable)]:
+    never_migrated = create_app(
+        {"JWT_SECRET_KEY": JWT_SECRET, "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db", "LINKEDIN_PROVIDER": "sandbox"}
+    ).test_client().get("/readyz")
+    for path, response in [*healthy.items(), ("/readyz", unavailable), ("/readyz", never_migrated)]:
         described = document["paths"][path]["get"]["responses"][str(response.status_code)]
         schema = described["content"]["application/json"]["schema"]
         OAS31Validator({"allOf": [schema], "unevaluatedProperties": False}).validate(response.get_json())
-    assert unavailable.status_code == 503
+    assert (unavailable.status_code, never_migrated.status_code) == (503, 503)
 
 
 @pytest.mark.parametrize(

@@ -23,44 +23,49 @@ def throttle(request):
     return RedisAccountThrottle(redis_client(url), key_prefix=request.getfixturevalue("redis_key_prefix"))
 
 
-def test_lookups_are_counted_per_account_and_per_day(throttle):
-    assert [throttle.count_lookup(1, TODAY) for _ in range(3)] == [1, 2, 3]
-    assert throttle.count_lookup(2, TODAY) == 1
-    assert throttle.count_lookup(1, TODAY + timedelta(days=1)) == 1
+# Unipile account ids: any printable text, a colon included.
+ACCOUNT = "t5XY4yQzR9WVrlNFyzPMhw"
+OTHER = "t5XY4yQzR9WVrlNFyzPMhw:2031-03-14"
+
+
+def test_lookups_are_counted_per_provider_account_and_per_day(throttle):
+    assert [throttle.count_lookup(ACCOUNT, TODAY) for _ in range(3)] == [1, 2, 3]
+    assert throttle.count_lookup(OTHER, TODAY) == 1
+    assert throttle.count_lookup(ACCOUNT, TODAY + timedelta(days=1)) == 1
 
 
 def test_concurrent_lookups_are_each_counted_once(throttle):
-    totals = totals_from_threads(lambda: throttle.count_lookup(7, TODAY), threads=4)
+    totals = totals_from_threads(lambda: throttle.count_lookup(ACCOUNT, TODAY), threads=4)
 
     assert sorted(totals) == list(range(1, 41))
 
 
 def test_an_account_never_paused_has_no_pause(throttle):
-    assert throttle.paused_until(1) is None
+    assert throttle.paused_until(ACCOUNT) is None
 
 
 def test_a_pause_is_read_back_for_its_account_only(throttle):
-    throttle.pause(1, NOON + timedelta(seconds=30))
+    throttle.pause(ACCOUNT, NOON + timedelta(seconds=30))
 
-    assert throttle.paused_until(1) == NOON + timedelta(seconds=30)
-    assert throttle.paused_until(2) is None
+    assert throttle.paused_until(ACCOUNT) == NOON + timedelta(seconds=30)
+    assert throttle.paused_until(OTHER) is None
 
 
 def test_a_shorter_pause_never_cuts_a_longer_one(throttle):
-    throttle.pause(1, NOON + timedelta(minutes=5))
-    throttle.pause(1, NOON + timedelta(seconds=10))
-    assert throttle.paused_until(1) == NOON + timedelta(minutes=5)
+    throttle.pause(ACCOUNT, NOON + timedelta(minutes=5))
+    throttle.pause(ACCOUNT, NOON + timedelta(seconds=10))
+    assert throttle.paused_until(ACCOUNT) == NOON + timedelta(minutes=5)
 
-    throttle.pause(1, NOON + timedelta(minutes=9))
-    assert throttle.paused_until(1) == NOON + timedelta(minutes=9)
+    throttle.pause(ACCOUNT, NOON + timedelta(minutes=9))
+    assert throttle.paused_until(ACCOUNT) == NOON + timedelta(minutes=9)
 
 
 @pytest.mark.parametrize(
     "use",
     [
-        lambda throttle: throttle.count_lookup(1, TODAY),
-        lambda throttle: throttle.pause(1, NOON),
-        lambda throttle: throttle.paused_until(1),
+        lambda throttle: throttle.count_lookup(ACCOUNT, TODAY),
+        lambda throttle: throttle.pause(ACCOUNT, NOON),
+        lambda throttle: throttle.paused_until(ACCOUNT),
     ],
     ids=["count_lookup", "pause", "paused_until"],
 )

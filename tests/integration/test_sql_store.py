@@ -19,7 +19,7 @@ from adapters.sql_store import (
     users,
     workspaces,
 )
-from domain.errors import StoreUnavailable
+from domain.errors import StoreNotMigrated, StoreUnavailable
 from domain.model import AccountStatus, CheckContext, CheckLookup, Provider
 
 LINKEDIN_URL = "https://www.linkedin.com/in/jane-doe"
@@ -139,7 +139,9 @@ def test_other_database_backends_are_refused_at_start_up():
 def test_a_store_whose_database_does_not_answer_is_not_ready(unused_tcp_port, caplog):
     engine = create_engine_for(f"postgresql://app:pw-0f-the-db@127.0.0.1:{unused_tcp_port}/app", pool_size=1)
 
-    assert SqlProspectStore(engine).ready() is False
+    with pytest.raises(StoreUnavailable) as refused:
+        SqlProspectStore(engine).check_ready()
+    assert not isinstance(refused.value, StoreNotMigrated)
     assert "pw-0f-the-db" not in caplog.text
     engine.dispose()
 
@@ -149,7 +151,8 @@ def test_a_sqlite_store_that_cannot_open_its_file_is_not_ready(tmp_path):
     (tmp_path / "store.db").mkdir()
     engine = create_engine_for(f"sqlite:///{tmp_path / 'store.db'}")
 
-    assert SqlProspectStore(engine).ready() is False
+    with pytest.raises(StoreUnavailable):
+        SqlProspectStore(engine).check_ready()
 
 
 @pytest.mark.parametrize(
@@ -167,7 +170,8 @@ def test_a_database_that_cannot_be_reached_is_unavailable_not_an_error(call):
     store = SqlProspectStore(create_engine_for("postgresql://postgres@127.0.0.1:1/test"))
     with pytest.raises(StoreUnavailable):
         call(store)
-    assert store.ready() is False
+    with pytest.raises(StoreUnavailable):
+        store.check_ready()
 
 
 POOLED_CONNECTIONS = 4
@@ -228,7 +232,7 @@ def test_lookups_answer_after_the_database_closed_every_pooled_connection(
         == CheckLookup(context=CheckContext(prospect=prospect, accounts=(account,)), user=user),
         "api-key": lambda: store.api_key_by_prefix(key.prefix) == key,
         "user": lambda: store.user(user.id) == user,
-        "ready": store.ready,
+        "ready": lambda: store.check_ready() is None,
     }
     fill_the_pool(engine)
     kill_backends(pg_admin_engine, application_name)
@@ -312,3 +316,31 @@ def test_a_lookup_on_a_database_that_does_not_answer_tries_to_connect_once(unuse
     assert len(attempts) == 1
     assert time.monotonic() - started < 1
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def never_migrated_store(request, tmp_path) -> SqlProspectStore:
+    if request.param == "sqlite":
+        engine = create_engine_for(f"sqlite:///{tmp_path / 'empty.db'}")
+    else:
+        engine = create_engine_for(request.getfixturevalue("pg_database_url"), pool_size=1)
+    yield SqlProspectStore(engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda store: store.check_ready(),
+        lambda store: store.check_lookup(1, api_key_prefix="a1b2c3d4e5f6"),
+        lambda store: store.user(1),
+        lambda store: store.accounts_with_provider_account_id("acc-1"),
+        lambda store: store.add_workspace("Acme"),
+        lambda store: store.add_prospect(1, None),
+        lambda store: store.set_account_status(1, AccountStatus.OK),
+    ],
+    ids=["ready", "check", "user", "accounts", "write", "insert-for-workspace", "update"],
+)
+def test_a_database_never_migrated_is_not_migrated_rather_than_an_error(never_migrated_store, call):
+    with pytest.raises(StoreNotMigrated):
+        call(never_migrated_store)

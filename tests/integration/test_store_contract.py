@@ -281,4 +281,4 @@ def test_a_workspace_holds_a_provider_account_id_once(store):
 
 
 def test_a_reachable_store_is_ready(store):
-    assert store.ready() is True
+    store.check_ready()

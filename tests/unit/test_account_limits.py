@@ -21,18 +21,20 @@ from tests.fakes import FakeClock, FakeLinkedInProvider
 
 ACCOUNT = ConnectedAccount(7, 1, Provider.LINKEDIN, "acc-7", AccountStatus.OK)
 OTHER_ACCOUNT = ConnectedAccount(8, 1, Provider.LINKEDIN, "acc-8", AccountStatus.OK)
+# The same LinkedIn account (one Unipile account id) connected in another workspace.
+SAME_LINKEDIN_ELSEWHERE = ConnectedAccount(9, 2, Provider.LINKEDIN, "acc-7", AccountStatus.OK)
 JANE = ProfileIdentifier("jane-doe")
 FIRST_DEGREE = ProfileRelationship("FIRST_DEGREE", public_identifier=JANE.value)
 
 
 class UnavailableThrottle:
-    def count_lookup(self, account_id, day):
+    def count_lookup(self, provider_account_id, day):
         raise AccountThrottleUnavailable("down")
 
-    def pause(self, account_id, until):
+    def pause(self, provider_account_id, until):
         raise AccountThrottleUnavailable("down")
 
-    def paused_until(self, account_id):
+    def paused_until(self, provider_account_id):
         raise AccountThrottleUnavailable("down")
 
 
@@ -106,6 +108,17 @@ def test_each_account_has_its_own_budget(inner, clock):
     assert provider.profile_relationship(OTHER_ACCOUNT, JANE) == FIRST_DEGREE
 
 
+def test_one_linkedin_account_connected_in_two_workspaces_has_one_budget(inner, clock):
+    provider = limited(inner, clock, budget=2)
+    provider.profile_relationship(ACCOUNT, JANE)
+    provider.profile_relationship(SAME_LINKEDIN_ELSEWHERE, JANE)
+
+    for account in (ACCOUNT, SAME_LINKEDIN_ELSEWHERE):
+        with pytest.raises(DailyLookupBudgetExhausted):
+            provider.profile_relationship(account, JANE)
+    assert len(inner.calls) == 2
+
+
 def test_failed_lookups_spend_the_budget_too(inner, clock):
     provider = limited(inner, clock, budget=1)
     fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.TIMEOUT))
@@ -139,6 +152,15 @@ def test_a_429_without_retry_after_pauses_the_account_for_a_minute(inner, clock)
     clock.advance(60)
     provider.profile_relationship(ACCOUNT, JANE)
     assert len(inner.calls) == 2
+
+
+def test_a_429_pauses_the_linkedin_account_in_every_workspace_it_is_connected_to(inner, clock):
+    provider = limited(inner, clock)
+    fail_one_lookup(provider, inner, ProviderFailure(ProviderFailureCode.RATE_LIMITED, retry_after=30))
+
+    with pytest.raises(AccountCoolingDown):
+        provider.profile_relationship(SAME_LINKEDIN_ELSEWHERE, JANE)
+    assert len(inner.calls) == 1
 
 
 def test_a_cooling_account_does_not_pause_the_others(inner, clock):

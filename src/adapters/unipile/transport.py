@@ -549,7 +549,7 @@ class UnipileClient:
         name = type(exc).__name__
         # Once the watchdog cut the connection, whatever broke broke because time ran out, and no
         # retry could be made.
-        if isinstance(exc, requests.Timeout) or _WATCHDOG.cut_short():
+        if isinstance(exc, requests.Timeout) or _WATCHDOG.cut_short() or _timed_out(exc):
             return ProviderFailure(ProviderFailureCode.TIMEOUT, f"no answer before the deadline ({name})")
         if isinstance(exc, requests.exceptions.SSLError):
             return ProviderFailure(ProviderFailureCode.UNREACHABLE, "TLS with Unipile failed")
@@ -663,6 +663,23 @@ def _is_not_http(exc: BaseException) -> bool:
 
     Not of a connection closed before any answer (`RemoteDisconnected`): that is the network's.
     """
+    return _caused_by(
+        exc, lambda cause: isinstance(cause, http.client.HTTPException) and not isinstance(cause, ConnectionError)
+    )
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a socket or name-lookup timeout is behind `exc`: each gets only what the attempt has
+    left, so it is the deadline's. Through a proxy, requests reports it as a ProxyError."""
+    return _caused_by(
+        exc,
+        # urllib3 files a refused or unresolvable connection under ConnectTimeoutError too.
+        lambda cause: isinstance(cause, urllib3.exceptions.TimeoutError)
+        and not isinstance(cause, urllib3.exceptions.NewConnectionError),
+    )
+
+
+def _caused_by(exc: BaseException, matches: Callable[[BaseException], bool]) -> bool:
     seen: set[int] = set()
     causes = [exc]
     while causes:
@@ -670,7 +687,7 @@ def _is_not_http(exc: BaseException) -> bool:
         if id(cause) in seen:
             continue
         seen.add(id(cause))
-        if isinstance(cause, http.client.HTTPException) and not isinstance(cause, ConnectionError):
+        if matches(cause):
             return True
         # urllib3 and requests pass the exception they wrap as an argument, not always as a cause.
         causes.extend(arg for arg in cause.args if isinstance(arg, BaseException))
