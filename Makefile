@@ -20,7 +20,7 @@ run: install
 
 # Settings come from the environment; migrations are an explicit step (flask --app wsgi db upgrade).
 serve: install
-	exec $(BIN)/gunicorn --config gunicorn.conf.py
+	exec $(BIN)/python -m entrypoints.serving
 
 test: install
 	$(BIN)/ruff check src tests bench wsgi.py

@@ -1,7 +1,8 @@
 """gunicorn settings for `make serve`, from the environment (docs/deployment.md lists them).
 
-Start-up refuses unsafe combinations with a one-line reason: SQLite with several workers, or a
-provider deadline that is not well under the worker timeouts.
+The master refuses, with a one-line reason naming the variable and before any worker boots, every
+setting a worker would refuse, and unsafe combinations: SQLite with several workers, or a provider
+deadline that is not well under the worker timeouts.
 """
 
 import os
@@ -11,18 +12,21 @@ from entrypoints import serving
 # Before anything imports prometheus_client, which reads it once, at import.
 serving.choose_metrics_directory(os.environ)
 
-from entrypoints.app import DEFAULTS  # noqa: E402  (after the metrics directory is chosen)
+from entrypoints.app import DEFAULTS, check_settings  # noqa: E402  (after the metrics directory is chosen)
+from entrypoints.bootstrap import ConfigurationError  # noqa: E402
 
 try:
     _settings = serving.server_settings(os.environ, DEFAULTS)
-except serving.ServerConfigurationError as error:
+    check_settings()
+except (serving.ServerConfigurationError, ConfigurationError) as error:
     raise SystemExit(f"Configuration error: {error}") from None
 
 wsgi_app = "wsgi:app"
 bind = _settings.bind
 workers = _settings.workers
 # gthread workers (a check waits on the provider, not on the CPU), each holding no more
-# connections than it has threads, so that connections spread evenly over the workers.
+# connections than it has threads, so that connections spread evenly over the workers; a worker
+# that cannot boot ends the master instead of being replaced in a loop.
 worker_class = "entrypoints.workers.ThreadBoundWorker"
 threads = _settings.threads
 timeout = _settings.timeout

@@ -10,8 +10,16 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from entrypoints import api_docs, auth, cli, connection_status, health, metrics, webhooks
-from entrypoints.bootstrap import ConfigurationError, Services, build_services, serving_services, shared_redis
+from entrypoints import api_docs, auth, cli, connection_status, health, metrics, serving, webhooks
+from entrypoints.bootstrap import (
+    ConfigurationError,
+    Services,
+    build_engine,
+    build_services,
+    build_unipile_client,
+    serving_services,
+    shared_redis,
+)
 from entrypoints.errors import register_error_handlers
 from entrypoints.logs import configure_logging
 from entrypoints.metrics import Metrics
@@ -35,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_KEY_PREFIX": "connection-status",
     # Unset: no daily budget; the provider's own 429s still pause an account.
     "LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT": None,
+    # Per worker, whatever its thread count: a check holds a connection only for its reads and
+    # its write, not while it waits on the provider (docs/deployment.md sizes it).
     "DATABASE_POOL_SIZE": 8,
     "JWT_AUDIENCE": "connection-status",
     "JWT_ISSUER": "connection-status",
@@ -80,10 +90,7 @@ def create_app(
     # Werkzeug would redirect `//` (an encoded slash included) to the merged path, on whatever host
     # the Host header names, before any error handler runs: such a path is a plain 404 instead.
     app.url_map.merge_slashes = False
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(_environment())
-    app.config.from_mapping(config or {})
-    _validate(app.config)
+    app.config.from_mapping(_settings(config or {}))
     configure_logging(str(app.config["LOG_LEVEL"]).upper(), _secrets_in(app.config))
 
     # prometheus_client reads this variable itself, when it is imported: config cannot change it.
@@ -108,6 +115,37 @@ def create_app(
     return app
 
 
+def check_settings() -> None:
+    """Refuses, as a worker would at boot, settings a worker could not start with.
+
+    gunicorn.conf.py runs it once in the master, so that a bad setting stops start-up with one
+    line instead of every worker failing in turn. It builds the adapters' clients without
+    connecting anything, and starts no thread (the master forks the workers).
+    """
+    settings = _settings({})
+    build_engine(settings).dispose()
+    client = build_unipile_client(settings)
+    if client is not None:
+        client.close()
+    redis = shared_redis(settings)
+    if redis is not None:
+        redis.close()
+
+
+def _settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults, then the environment, then `config`; refused with a message naming the variable."""
+    settings = {**DEFAULTS, **_environment(), **config}
+    # The Unipile connection pool matches the worker's threads, so no thread waiting on LinkedIn
+    # opens and discards a connection of its own.
+    if "UNIPILE_POOL_SIZE" not in settings:
+        try:
+            settings["UNIPILE_POOL_SIZE"] = serving.threads_per_worker(os.environ)
+        except serving.ServerConfigurationError as error:
+            raise ConfigurationError(str(error)) from None
+    _validate(settings)
+    return settings
+
+
 def _refuse_oversized_body() -> None:
     # Flask applies MAX_CONTENT_LENGTH only when a view reads the body, and only the webhooks do:
     # they check their secret first, then cap the body themselves (a 400 saying the limit).
@@ -119,11 +157,7 @@ def _refuse_oversized_body() -> None:
 
 
 def _environment() -> dict[str, str]:
-    environment = {name: os.environ[name] for name in ENVIRONMENT_SETTINGS if name in os.environ}
-    # Under gunicorn a worker's pool matches its threads unless it is sized on purpose.
-    if "DATABASE_POOL_SIZE" not in environment and "GUNICORN_THREADS" in os.environ:
-        environment["DATABASE_POOL_SIZE"] = os.environ["GUNICORN_THREADS"]
-    return environment
+    return {name: os.environ[name] for name in ENVIRONMENT_SETTINGS if name in os.environ}
 
 
 def _secrets_in(config: Mapping[str, Any]) -> list[str]:

@@ -108,7 +108,6 @@ def build_services(config: Mapping[str, object], *, provider_required: bool = Tr
 
 
 def build_engine(config: Mapping[str, object]) -> Engine:
-    # One connection per worker thread, so a busy worker never waits on its own pool.
     pool_size = int(str(config["DATABASE_POOL_SIZE"]))
     try:
         engine = create_engine_for(str(config["DATABASE_URL"]), pool_size=pool_size)
@@ -117,13 +116,21 @@ def build_engine(config: Mapping[str, object]) -> Engine:
         raise ConfigurationError(
             "DATABASE_URL is not a usable database URL (sqlite:///path or postgresql://user@host:port/db)"
         ) from None
+    except OSError as exc:
+        raise ConfigurationError(f"DATABASE_URL names a SQLite file whose directory cannot be created ({exc.strerror})") from None
     return engine
 
 
 def shared_redis(config: Mapping[str, object]) -> Redis | None:
     """The app's one Redis client (limits, budgets, cool-downs), None without REDIS_URL."""
     redis_url = config.get("REDIS_URL")
-    return redis_client(str(redis_url)) if redis_url else None
+    if not redis_url:
+        return None
+    try:
+        return redis_client(str(redis_url))
+    except ValueError:
+        # The URL may hold a password: name the variable, never repeat its value.
+        raise ConfigurationError("REDIS_URL is not a usable Redis URL (redis://[:password@]host:port/db)") from None
 
 
 def serving_services(
@@ -183,7 +190,5 @@ def build_unipile_client(config: Mapping[str, object]) -> UnipileClient | None:
         base_url,
         api_key,
         timeout_seconds=float(config["UNIPILE_TIMEOUT_SECONDS"]),
-        # Like the database pool, one connection per worker thread (GUNICORN_THREADS by default), so
-        # no thread opens and discards connections.
-        pool_size=int(str(config["DATABASE_POOL_SIZE"])),
+        pool_size=int(str(config["UNIPILE_POOL_SIZE"])),
     )

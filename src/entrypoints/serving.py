@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -16,7 +17,11 @@ from typing import Any
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_WORKERS = 2
-DEFAULT_THREADS = 8
+# A check spends about a second waiting on LinkedIn (through Unipile) and little CPU: 2 x 128
+# threads keep 256 checks in flight, which two cores serve (docs/deployment.md, bench item 6).
+DEFAULT_THREADS = 128
+# Far above what one process's CPU can use; a typo such as 10000 would only waste memory.
+MAX_THREADS = 1024
 DEFAULT_TIMEOUT_SECONDS = 30
 DEFAULT_GRACEFUL_TIMEOUT_SECONDS = 30
 METRICS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -40,7 +45,7 @@ class ServerSettings:
 def server_settings(environ: Mapping[str, str], app_defaults: Mapping[str, Any]) -> ServerSettings:
     """The server's settings, refusing combinations that would fail in production."""
     workers = _positive_integer(environ, "WEB_CONCURRENCY", DEFAULT_WORKERS)
-    threads = _positive_integer(environ, "GUNICORN_THREADS", DEFAULT_THREADS)
+    threads = threads_per_worker(environ)
     timeout = _positive_integer(environ, "GUNICORN_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
     graceful_timeout = _positive_integer(environ, "GUNICORN_GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT_SECONDS)
 
@@ -68,6 +73,13 @@ def server_settings(environ: Mapping[str, str], app_defaults: Mapping[str, Any])
 
     bind = environ.get("BIND") or (f"127.0.0.1:{_port(environ)}" if environ.get("PORT") else DEFAULT_BIND)
     return ServerSettings(bind, workers, threads, timeout, graceful_timeout)
+
+
+def threads_per_worker(environ: Mapping[str, str]) -> int:
+    threads = _positive_integer(environ, "GUNICORN_THREADS", DEFAULT_THREADS)
+    if threads > MAX_THREADS:
+        raise ServerConfigurationError(f"GUNICORN_THREADS must be at most {MAX_THREADS}, not {threads}")
+    return threads
 
 
 def choose_metrics_directory(environ: MutableMapping[str, str]) -> str:
@@ -128,5 +140,24 @@ def _provider_deadline(environ: Mapping[str, str], app_defaults: Mapping[str, An
     except ValueError:
         deadline = 0.0
     if not 0 < deadline <= 60:
-        raise ServerConfigurationError("UNIPILE_TIMEOUT_SECONDS must be a number of seconds between 0 and 60")
+        raise ServerConfigurationError("UNIPILE_TIMEOUT_SECONDS must be a number of seconds above 0 and at most 60")
     return deadline
+
+
+def main() -> None:
+    """`make serve`: gunicorn with gunicorn.conf.py, once WEB_CONCURRENCY is known to be usable.
+
+    gunicorn reads WEB_CONCURRENCY itself, with int(), while importing its settings and before
+    reading gunicorn.conf.py: a malformed value would end in a traceback instead of a line naming
+    it. The process then becomes gunicorn (same pid), so a supervisor's signals reach it.
+    """
+    try:
+        _positive_integer(os.environ, "WEB_CONCURRENCY", DEFAULT_WORKERS)
+    except ServerConfigurationError as error:
+        raise SystemExit(f"Configuration error: {error}") from None
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(gunicorn, [gunicorn, "--config", "gunicorn.conf.py", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

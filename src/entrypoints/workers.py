@@ -1,11 +1,14 @@
-"""The gunicorn worker `make serve` runs: gthread, holding no more connections than it has threads."""
+"""The gunicorn worker `make serve` runs: gthread, holding no more connections than it has threads,
+and ending the master when it cannot boot."""
 
 from __future__ import annotations
 
 import select
+import sys
 import time
 from typing import Any
 
+from gunicorn.arbiter import Arbiter
 from gunicorn.workers.gthread import ThreadWorker
 
 # How long a full worker lets a new connection wait in the backlog before it closes one of its
@@ -29,6 +32,17 @@ class ThreadBoundWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.worker_connections = self.cfg.threads
         self._waiting_seen_at: float | None = None
+
+    def load_wsgi(self) -> None:
+        # The application refuses a bad setting with SystemExit and a one-line reason. gunicorn
+        # passes SystemExit through with its code, and the master would replace the worker, which
+        # fails again, forever; the boot-error code makes the master stop instead.
+        try:
+            super().load_wsgi()
+        except SystemExit as refusal:
+            if refusal.code not in (None, 0):
+                self.log.error("%s", refusal.code)
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
 
     # ThreadWorker reads this before each answer: below the number of idle keep-alive connections,
     # the answer closes its connection.

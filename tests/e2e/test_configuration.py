@@ -96,17 +96,6 @@ def test_operational_settings_come_from_the_environment(monkeypatch):
     )
 
 
-def test_the_database_pool_follows_the_worker_threads_unless_sized(monkeypatch):
-    monkeypatch.setenv("JWT_SECRET_KEY", JWT_SECRET)
-    assert create_app(services=fakes()).config["DATABASE_POOL_SIZE"] == 8
-
-    monkeypatch.setenv("GUNICORN_THREADS", "16")
-    assert create_app(services=fakes()).config["DATABASE_POOL_SIZE"] == "16"
-
-    monkeypatch.setenv("DATABASE_POOL_SIZE", "4")
-    assert create_app(services=fakes()).config["DATABASE_POOL_SIZE"] == "4"
-
-
 @pytest.mark.parametrize(
     "database_url",
     ["postgresql://app:s3cret-pw@db:port/app", "mysql://app:s3cret-pw@db/app", "not a url", "://"],
@@ -141,10 +130,12 @@ def test_an_unusable_unipile_setting_is_named(setting, value, named, tmp_path):
 
 @pytest.mark.parametrize(
     "environment, pool_size",
-    [({}, 8), ({"GUNICORN_THREADS": "12"}, 12), ({"GUNICORN_THREADS": "12", "DATABASE_POOL_SIZE": "5"}, 5)],
-    ids=["default", "follows-threads", "set-on-purpose"],
+    [({}, 8), ({"GUNICORN_THREADS": "12"}, 8), ({"GUNICORN_THREADS": "12", "DATABASE_POOL_SIZE": "5"}, 5)],
+    ids=["default", "whatever-the-threads", "set-on-purpose"],
 )
-def test_the_postgresql_pool_is_sized_to_the_worker_threads(monkeypatch, environment, pool_size):
+def test_the_postgresql_pool_is_sized_on_its_own(monkeypatch, environment, pool_size):
+    # A check holds a connection only for its reads and its write, not while LinkedIn answers:
+    # 128 threads must not mean 128 connections per worker.
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     app = create_app(
@@ -153,3 +144,20 @@ def test_the_postgresql_pool_is_sized_to_the_worker_threads(monkeypatch, environ
     )
     engine = app.extensions["services"].store._database.engine
     assert (engine.pool.size(), engine.pool.timeout(), engine.dialect.name) == (pool_size, 5, "postgresql")
+
+
+@pytest.mark.parametrize(
+    "environment, connections", [({}, 128), ({"GUNICORN_THREADS": "12", "DATABASE_POOL_SIZE": "5"}, 12)],
+    ids=["default", "set"],
+)
+def test_the_unipile_connection_pool_holds_one_connection_per_worker_thread(monkeypatch, tmp_path, environment, connections):
+    # Each thread waiting on LinkedIn holds a connection to Unipile; a smaller pool would make the
+    # others open a new TLS connection per lookup and discard it.
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(
+        {"JWT_SECRET_KEY": JWT_SECRET, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
+         "UNIPILE_DSN": "api8.unipile.com:13851", "UNIPILE_API_KEY": "key"}
+    )
+    client = app.extensions["services"].directory._client
+    assert client._session.get_adapter("https://api8.unipile.com:13851")._pool_maxsize == connections

@@ -37,9 +37,11 @@ LOAD_SECONDS = float(os.environ.get("RELIABILITY_LOAD_SECONDS", "30"))
 CLIENT_THREADS = 12
 WORKERS = 2
 THREADS_PER_WORKER = 4
+# Below the threads, so that bursts use the overflow too.
+DATABASE_POOL_SIZE = 3
 DEADLINE_SECONDS = 2
-# Each worker's pool: one connection per thread (DATABASE_POOL_SIZE follows GUNICORN_THREADS), plus overflow.
-MAX_DATABASE_CONNECTIONS = WORKERS * (THREADS_PER_WORKER + POSTGRES_MAX_OVERFLOW)
+# Each worker's pool, plus its overflow.
+MAX_DATABASE_CONNECTIONS = WORKERS * (DATABASE_POOL_SIZE + POSTGRES_MAX_OVERFLOW)
 # The stand-in's answers, switching every PHASE_SECONDS.
 PHASES = ("healthy", "unavailable", "healthy", "slow", "healthy", "reset")
 PHASE_SECONDS = 3.0
@@ -164,6 +166,7 @@ def load_server(tmp_path, pg_database_factory, stand_in, redis_settings):
             "DATABASE_URL": database_url,
             "WEB_CONCURRENCY": str(WORKERS),
             "GUNICORN_THREADS": str(THREADS_PER_WORKER),
+            "DATABASE_POOL_SIZE": str(DATABASE_POOL_SIZE),
             "JWT_SECRET_KEY": credentials.jwt_secret,
             "LINKEDIN_PROVIDER": "unipile",
             "UNIPILE_DSN": stand_in.url,

@@ -15,9 +15,10 @@ from entrypoints.serving import (
 POSTGRES = {"DATABASE_URL": "postgresql://app@db/app"}
 
 
-def test_defaults_serve_on_loopback_with_two_gthread_workers():
+def test_defaults_hold_256_checks_in_flight_on_loopback():
+    # A lookup waits about a second on LinkedIn: 2 workers x 128 threads keep 256 of them going.
     assert server_settings(POSTGRES, DEFAULTS) == ServerSettings(
-        bind="127.0.0.1:8000", workers=2, threads=8, timeout=30, graceful_timeout=30
+        bind="127.0.0.1:8000", workers=2, threads=128, timeout=30, graceful_timeout=30
     )
 
 
@@ -59,8 +60,8 @@ def test_sqlite_with_one_worker_is_served():
         ({"UNIPILE_TIMEOUT_SECONDS": "20"}, "at most half of GUNICORN_TIMEOUT"),
         ({"UNIPILE_TIMEOUT_SECONDS": "10", "GUNICORN_TIMEOUT": "19"}, "at most half of GUNICORN_TIMEOUT"),
         ({"UNIPILE_TIMEOUT_SECONDS": "10", "GUNICORN_GRACEFUL_TIMEOUT": "10"}, "below GUNICORN_GRACEFUL_TIMEOUT"),
-        ({"UNIPILE_TIMEOUT_SECONDS": "nan"}, "between 0 and 60"),
-        ({"UNIPILE_TIMEOUT_SECONDS": "61", "GUNICORN_TIMEOUT": "200"}, "between 0 and 60"),
+        ({"UNIPILE_TIMEOUT_SECONDS": "nan"}, "above 0 and at most 60"),
+        ({"UNIPILE_TIMEOUT_SECONDS": "61", "GUNICORN_TIMEOUT": "200"}, "above 0 and at most 60"),
     ],
 )
 def test_a_provider_deadline_not_well_under_the_worker_timeouts_is_refused(environ, message):
