@@ -101,6 +101,9 @@ class FakeProspectStore:
             if account.provider_account_id == provider_account_id
         )
 
+    def account(self, account_id: int) -> ConnectedAccount | None:
+        return self.accounts.get(account_id)
+
     def add_workspace(self, name: str) -> Workspace:
         workspace = Workspace(id=next(self._ids), name=name)
         self.workspaces[workspace.id] = workspace

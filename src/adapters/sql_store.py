@@ -363,6 +363,12 @@ class SqlProspectStore:
             return ()
         return self._accounts_where(connected_accounts.c.provider_account_id == provider_account_id)
 
+    def account(self, account_id: int) -> ConnectedAccount | None:
+        if not is_storable_id(account_id):
+            return None
+        found = self._accounts_where(connected_accounts.c.id == account_id)
+        return found[0] if found else None
+
     def add_workspace(self, name: str) -> Workspace:
         statement = insert(workspaces).values(name=name).returning(workspaces)
         with self._database.transaction() as connection:

@@ -55,6 +55,8 @@ class ProspectStore(Protocol):
     ) -> tuple[ConnectedAccount, ...]:
         """Every connected account, in any workspace, with exactly this provider account id, by id."""
 
+    def account(self, account_id: int) -> ConnectedAccount | None: ...
+
     def add_workspace(self, name: str) -> Workspace: ...
 
     def add_api_key(

@@ -48,8 +48,8 @@ class RelationsImport:
     failure: DomainError | None = None
 
 
-class NoAccountWithProviderId(Exception):
-    """No connected account, in any workspace, has this provider account id."""
+class UnknownAccount(Exception):
+    """No connected account has this id."""
 
 
 def record_new_relation(
@@ -75,7 +75,7 @@ def record_new_relation(
 
 
 def import_relations(
-    provider_account_id: str,
+    account_id: int,
     *,
     store: ProspectStore,
     observations: ObservationStore,
@@ -83,15 +83,19 @@ def import_relations(
     max_pages: int,
     now: Callable[[], datetime],
 ) -> RelationsImport:
-    """Record every listed relation as first degree for every account with this provider account id.
+    """Record every relation the account's LinkedIn account lists as first degree.
 
-    Each page is recorded as soon as it is read, so a failed page keeps what the pages before it
-    recorded; the failure is returned with those counts rather than raised. Raises
-    NoAccountWithProviderId (or StoreUnavailable) before the provider is asked anything.
+    The relations are those of the LinkedIn account, so they are recorded for every connected
+    account with the same provider account id (the same LinkedIn account in other workspaces),
+    as a new relation from the webhook is. Each page is recorded as soon as it is read, so a failed
+    page keeps what the pages before it recorded; the failure is returned with those counts rather
+    than raised. Raises UnknownAccount (or StoreUnavailable) before the provider is asked anything.
     """
+    account = store.account(account_id)
+    if account is None:
+        raise UnknownAccount(account_id)
+    provider_account_id = account.provider_account_id
     accounts = store.accounts_with_provider_account_id(provider_account_id)
-    if not accounts:
-        raise NoAccountWithProviderId(provider_account_id)
     relation_count = page_count = 0
     try:
         for page in relations.relation_pages(provider_account_id, max_pages=max_pages):
@@ -101,9 +105,10 @@ def import_relations(
     except (ProviderFailure, StoreUnavailable) as failure:
         return RelationsImport(relations=relation_count, pages=page_count, failure=failure)
     logger.info(
-        "Imported %d relations in %d pages for provider account %s (%d connected accounts)",
+        "Imported %d relations in %d pages for account %d, provider account %s (%d connected accounts)",
         relation_count,
         page_count,
+        account_id,
         provider_account_id,
         len(accounts),
     )

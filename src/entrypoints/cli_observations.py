@@ -13,8 +13,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from domain.errors import StoreUnavailable
-from domain.model import MAX_PROVIDER_ACCOUNT_ID_LENGTH, is_provider_account_id
-from domain.relations import DEFAULT_MAX_RELATION_PAGES, NoAccountWithProviderId, import_relations
+from domain.model import MAX_ID
+from domain.relations import DEFAULT_MAX_RELATION_PAGES, UnknownAccount, import_relations
 from domain.retention import MAX_RETENTION_DAYS, purge_observations_older_than
 from entrypoints.bootstrap import Services
 
@@ -46,7 +46,7 @@ def _services() -> Services:
 
 def _whole_number(text: str, option: str, *, minimum: int, maximum: int) -> int:
     value = text.strip()
-    if not (value.isascii() and value.isdigit() and len(value) <= 9 and minimum <= int(value) <= maximum):
+    if not (value.isascii() and value.isdigit() and len(value) <= 19 and minimum <= int(value) <= maximum):
         raise CommandFailed(f"{option} must be a whole number between {minimum} and {maximum}")
     return int(value)
 
@@ -56,29 +56,28 @@ def _whole_number(text: str, option: str, *, minimum: int, maximum: int) -> int:
     help="Record every relation Unipile lists for the account as first degree. Never scheduled: Unipile"
     " flags frequent or deep polling of this list, so run it by hand, rarely.",
 )
-@click.option("--account", "provider_account_id", default=None, help="The account id Unipile gave the account.")
+@click.option("--account", "account_text", default=None, help="The connected account's id, as accounts create printed it.")
 @click.option("--max-pages", default=str(DEFAULT_MAX_RELATION_PAGES), show_default=True, help="Pages of 1000.")
-def relations_import(provider_account_id: str | None, max_pages: str) -> None:
-    if provider_account_id is None or not is_provider_account_id(provider_account_id):
-        raise CommandFailed(f"--account must be 1 to {MAX_PROVIDER_ACCOUNT_ID_LENGTH} printable characters")
+def relations_import(account_text: str | None, max_pages: str) -> None:
+    account_id = _whole_number(account_text or "", "--account", minimum=1, maximum=MAX_ID)
     pages_allowed = _whole_number(max_pages, "--max-pages", minimum=1, maximum=MAX_RELATION_PAGES)
     services = _services()
     if services.relations is None:
         raise CommandFailed("relations import needs LINKEDIN_PROVIDER=unipile; the sandbox has no relations")
     try:
         result = import_relations(
-            provider_account_id,
+            account_id,
             store=services.store,
             observations=services.observations,
             relations=services.relations,
             max_pages=pages_allowed,
             now=services.clock,
         )
-    except NoAccountWithProviderId:
-        raise CommandFailed(f"no connected account has the Unipile account id {provider_account_id!r}") from None
+    except UnknownAccount:
+        raise CommandFailed(f"account {account_id} does not exist") from None
     except StoreUnavailable:
         raise CommandFailed("the database is unavailable; nothing was imported") from None
-    done = {"account_id": provider_account_id, "relations": result.relations, "pages": result.pages}
+    done = {"account_id": account_id, "relations": result.relations, "pages": result.pages}
     if result.failure is not None:
         raise CommandFailed(
             f"importing the relations failed ({result.failure}); what the pages before it recorded is kept",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from domain.errors import ProviderFailure, ProviderFailureCode
-from domain.model import AccountStatus, Provider
+from domain.model import MAX_ID, AccountStatus, Provider
 from domain.profile_url import ProfileIdentifier
 from domain.relations import Relation
 from entrypoints.app import create_app
@@ -19,6 +19,7 @@ from tests.unit.test_relations import first_degree
 
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=timezone.utc)
 UNIPILE_ID = "t5XY4yQzR9WVrlNFyzPMhw"
+ACCOUNT_REFUSED = f"--account must be a whole number between 1 and {MAX_ID}"
 JANE = Relation("ACoAAAcDMMQBODyLwZrRcgYhrkCafURGqva0U4E", "jane-doe-4a1b2c3")
 JOHN = Relation("ACoAABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "john-roe")
 OMER = Relation("ACoAACCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC", "%C3%B6mer-halis-demir-7a9b79169")
@@ -77,17 +78,17 @@ def seen_by(observations, account_id, identifier, since=NOW - timedelta(days=1))
 # --- relations import ----------------------------------------------------------------------------
 
 
-def test_import_records_every_relation_as_first_degree_for_every_account_with_the_unipile_id(
+def test_import_records_every_relation_as_first_degree_for_every_account_with_the_same_unipile_id(
     app, sqlite_store, sqlite_observation_store, relations
 ):
     ours, theirs = connected(sqlite_store), connected(sqlite_store, name="Other")
     elsewhere = connected(sqlite_store, unipile_id="another-linkedin-account", name="Third")
     relations.pages = [(JANE, JOHN), (OMER,)]
 
-    result = run(app, "relations", "import", "--account", UNIPILE_ID)
+    result = run(app, "relations", "import", "--account", str(ours.id))
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"account_id": UNIPILE_ID, "relations": 3, "pages": 2}
+    assert json.loads(result.stdout) == {"account_id": ours.id, "relations": 3, "pages": 2}
     for account in (ours, theirs):
         for member in (JANE, JOHN, OMER):
             assert seen_by(sqlite_observation_store, account.id, member.member_id) == first_degree(account.id, member)
@@ -98,12 +99,12 @@ def test_import_records_every_relation_as_first_degree_for_every_account_with_th
 
 
 def test_import_asks_for_no_more_pages_than_max_pages(app, sqlite_store, relations):
-    connected(sqlite_store)
+    account = connected(sqlite_store)
     relations.pages = [(JANE,), (JOHN,), (OMER,)]
 
-    result = run(app, "relations", "import", "--account", UNIPILE_ID, "--max-pages", "2")
+    result = run(app, "relations", "import", "--account", str(account.id), "--max-pages", "2")
 
-    assert json.loads(result.stdout) == {"account_id": UNIPILE_ID, "relations": 2, "pages": 2}
+    assert json.loads(result.stdout) == {"account_id": account.id, "relations": 2, "pages": 2}
     assert relations.calls == [(UNIPILE_ID, 2)]
 
 
@@ -114,12 +115,12 @@ def test_a_failed_page_exits_1_with_one_json_line_and_keeps_the_pages_before_it(
     relations.pages = [(JANE,), (JOHN,)]
     relations.fail_with(ProviderFailure(ProviderFailureCode.RATE_LIMITED, "Unipile answered HTTP 429"), after_pages=1)
 
-    error = json_error_of(run(app, "relations", "import", "--account", UNIPILE_ID))
+    error = json_error_of(run(app, "relations", "import", "--account", str(account.id)))
 
     assert error == {
         "error": "importing the relations failed (provider_rate_limited: Unipile answered HTTP 429);"
         " what the pages before it recorded is kept",
-        "account_id": UNIPILE_ID,
+        "account_id": account.id,
         "relations": 1,
         "pages": 1,
     }
@@ -130,19 +131,21 @@ def test_a_failed_page_exits_1_with_one_json_line_and_keeps_the_pages_before_it(
 @pytest.mark.parametrize(
     "args, message",
     [
-        ([], "--account must be 1 to 255 printable characters"),
-        (["--account", ""], "--account must be 1 to 255 printable characters"),
-        (["--account", "a" * 256], "--account must be 1 to 255 printable characters"),
-        (["--account", UNIPILE_ID, "--max-pages", "0"], "--max-pages must be a whole number between 1 and 1000"),
-        (["--account", UNIPILE_ID, "--max-pages", "1001"], "--max-pages must be a whole number between 1 and 1000"),
-        (["--account", UNIPILE_ID, "--max-pages", "2.5"], "--max-pages must be a whole number between 1 and 1000"),
-        (["--account", UNIPILE_ID, "--max-pages", "-3"], "--max-pages must be a whole number between 1 and 1000"),
-        (["--account", UNIPILE_ID, "--max-pages", "ten"], "--max-pages must be a whole number between 1 and 1000"),
-        (["--account", "unknown"], "no connected account has the Unipile account id 'unknown'"),
+        ([], ACCOUNT_REFUSED),
+        (["--account", ""], ACCOUNT_REFUSED),
+        (["--account", UNIPILE_ID], ACCOUNT_REFUSED),
+        (["--account", "0"], ACCOUNT_REFUSED),
+        (["--account", "9" * 20], ACCOUNT_REFUSED),
+        (["--account", "1", "--max-pages", "0"], "--max-pages must be a whole number between 1 and 1000"),
+        (["--account", "1", "--max-pages", "1001"], "--max-pages must be a whole number between 1 and 1000"),
+        (["--account", "1", "--max-pages", "2.5"], "--max-pages must be a whole number between 1 and 1000"),
+        (["--account", "1", "--max-pages", "-3"], "--max-pages must be a whole number between 1 and 1000"),
+        (["--account", "1", "--max-pages", "ten"], "--max-pages must be a whole number between 1 and 1000"),
+        (["--account", "424242"], "account 424242 does not exist"),
     ],
     ids=[
-        "no-account", "empty-account", "long-account", "zero-pages", "too-many-pages", "fractional-pages",
-        "negative-pages", "word-pages", "unknown-account",
+        "no-account", "empty-account", "unipile-id-not-ours", "zero-account", "huge-account", "zero-pages",
+        "too-many-pages", "fractional-pages", "negative-pages", "word-pages", "unknown-account",
     ],
 )
 def test_bad_input_exits_1_with_one_json_line_before_unipile_is_asked(
@@ -158,10 +161,10 @@ def test_bad_input_exits_1_with_one_json_line_before_unipile_is_asked(
 
 
 def test_the_sandbox_has_no_relations_to_import(sqlite_store, sqlite_observation_store):
-    connected(sqlite_store)
+    account = connected(sqlite_store)
     app = app_over(sqlite_store, sqlite_observation_store, relations=None)
 
-    assert json_error_of(run(app, "relations", "import", "--account", UNIPILE_ID)) == {
+    assert json_error_of(run(app, "relations", "import", "--account", str(account.id))) == {
         "error": "relations import needs LINKEDIN_PROVIDER=unipile; the sandbox has no relations"
     }
 
@@ -172,7 +175,7 @@ def test_a_member_absent_from_the_relations_gets_no_observation_and_is_still_loo
     account = connected(sqlite_store)
     relations.pages = [(JANE,)]
 
-    run(app, "relations", "import", "--account", UNIPILE_ID)
+    run(app, "relations", "import", "--account", str(account.id))
 
     assert seen_by(sqlite_observation_store, account.id, JOHN.member_id) is None
     assert seen_by(sqlite_observation_store, account.id, JOHN.public_identifier) is None
@@ -202,19 +205,20 @@ def test_import_through_the_unipile_adapter_over_a_real_socket(unipile_pages, tm
     unipile_pages.pages = {None: relations_page(JANE, JOHN, cursor="page-2"), "page-2": relations_page(OMER)}
     app = unipile_app(unipile_pages, tmp_path)
     workspace_id = json.loads(run(app, "workspaces", "create", "--name", "Acme").stdout)["id"]
-    run(app, "accounts", "create", "--workspace", workspace_id, "--provider-account-id", UNIPILE_ID)
+    created = run(app, "accounts", "create", "--workspace", workspace_id, "--provider-account-id", UNIPILE_ID)
+    account_id = json.loads(created.stdout)["id"]
 
-    result = run(app, "relations", "import", "--account", UNIPILE_ID)
+    result = run(app, "relations", "import", "--account", str(account_id))
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"account_id": UNIPILE_ID, "relations": 3, "pages": 2}
+    assert json.loads(result.stdout) == {"account_id": account_id, "relations": 3, "pages": 2}
     assert unipile_pages.queries == [
         {"account_id": [UNIPILE_ID], "limit": ["1000"]},
         {"account_id": [UNIPILE_ID], "limit": ["1000"], "cursor": ["page-2"]},
     ]
 
     unipile_pages.pages = {None: relations_page(JANE, cursor="page-2")}
-    failed = json_error_of(run(app, "relations", "import", "--account", UNIPILE_ID))
+    failed = json_error_of(run(app, "relations", "import", "--account", str(account_id)))
     assert failed["error"].startswith("importing the relations failed (provider_error: Unipile answered HTTP 500")
     assert (failed["relations"], failed["pages"]) == (1, 1)
 

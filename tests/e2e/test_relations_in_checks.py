@@ -10,7 +10,7 @@ from entrypoints.app import create_app
 from entrypoints.bootstrap import Services
 from tests.e2e.conftest import JWT_SECRET
 from tests.e2e.test_new_relation_webhook import new_relation
-from tests.e2e.test_webhooks import PROVIDER_ACCOUNT_ID, SECRET, post
+from tests.e2e.test_webhooks import SECRET, post
 from tests.fakes import FakeClock, FakeLinkedInRelations
 
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=timezone.utc)
@@ -66,7 +66,7 @@ def test_after_the_webhook_a_check_with_max_age_answers_connected_without_asking
 
 def test_after_an_import_a_listed_prospect_is_answered_from_it(app, world, relations):
     relations.pages = [(SOMEONE_ELSE, JANE)]
-    app.test_cli_runner().invoke(args=["relations", "import", "--account", PROVIDER_ACCOUNT_ID])
+    app.test_cli_runner().invoke(args=["relations", "import", "--account", str(world.account_id)])
 
     answer = check(app, world, 3600)
 
@@ -77,7 +77,7 @@ def test_after_an_import_a_listed_prospect_is_answered_from_it(app, world, relat
 def test_a_prospect_absent_from_the_imported_relations_is_still_looked_up_live(app, world, relations):
     world.provider.default = ProfileRelationship(network_distance="FIRST_DEGREE")
     relations.pages = [(SOMEONE_ELSE,)]
-    result = app.test_cli_runner().invoke(args=["relations", "import", "--account", PROVIDER_ACCOUNT_ID])
+    result = app.test_cli_runner().invoke(args=["relations", "import", "--account", str(world.account_id)])
     assert result.exit_code == 0, result.output
 
     answer = check(app, world, 3600)

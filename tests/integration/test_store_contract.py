@@ -267,6 +267,16 @@ def test_accounts_with_any_other_provider_account_id_are_none(store, provider_ac
     assert store.accounts_with_provider_account_id(provider_account_id) == ()
 
 
+def test_an_account_is_found_by_its_own_id_only(store):
+    workspace = store.add_workspace("Acme")
+    store.add_account(workspace.id, Provider.LINKEDIN, "acc-0", AccountStatus.OK)
+    account = store.add_account(workspace.id, Provider.LINKEDIN, "acc-1", AccountStatus.STOPPED)
+
+    assert store.account(account.id) == account
+    assert store.account(account.id + 1) is None
+    assert store.account(2**63) is None  # beyond any id: no row, not a database error
+
+
 def test_a_workspace_holds_a_provider_account_id_once(store):
     ours = store.add_workspace("Ours")
     theirs = store.add_workspace("Theirs")

@@ -9,7 +9,7 @@ import pytest
 from domain.errors import ProviderFailure, ProviderFailureCode, StoreUnavailable
 from domain.model import AccountStatus, Provider
 from domain.observations import Observation
-from domain.relations import NoAccountWithProviderId, Relation, import_relations, record_new_relation
+from domain.relations import Relation, UnknownAccount, import_relations, record_new_relation
 from tests.fakes import FakeClock, FakeLinkedInRelations, FakeObservationStore, FakeProspectStore
 
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=timezone.utc)
@@ -85,9 +85,12 @@ def test_a_new_relation_the_store_refuses_records_for_no_account(store, observat
     assert observations.observations == []
 
 
-def run_import(store, observations, relations, *, max_pages=50, clock=None):
+def run_import(store, observations, relations, *, max_pages=50, clock=None, account_id=None):
+    """Imports for `account_id`, by default the first account connected with UNIPILE_ID."""
+    if account_id is None:
+        account_id = min(a.id for a in store.accounts.values() if a.provider_account_id == UNIPILE_ID)
     return import_relations(
-        UNIPILE_ID,
+        account_id,
         store=store,
         observations=observations,
         relations=relations,
@@ -163,11 +166,11 @@ def test_a_store_failure_midway_is_reported_with_what_was_recorded(store, observ
 
 
 def test_an_unknown_account_is_refused_before_the_provider_is_asked(store, observations):
-    connect(store, unipile_id="someone-else")
+    account = connect(store)
     relations = FakeLinkedInRelations((JANE,))
 
-    with pytest.raises(NoAccountWithProviderId):
-        run_import(store, observations, relations)
+    with pytest.raises(UnknownAccount):
+        run_import(store, observations, relations, account_id=account.id + 1)
     assert relations.calls == [] and observations.observations == []
 
 
