@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from adapters.unipile.relations import UnipileRelations
+from adapters.unipile.relations import MAX_RELATIONS_PAGE_BYTES, RELATIONS_PAGE_SIZE, UnipileRelations
 from domain.errors import ProviderFailure, ProviderFailureCode
 from domain.relations import Relation
 from tests.integration.conftest import ACCOUNT, API_KEY, BASE_URL, error_body, query_of, serve_pages
@@ -207,3 +207,24 @@ def test_a_rejected_api_key_is_logged_without_the_key(unipile, relations, caplog
     [record] = caplog.records
     assert record.levelno == logging.ERROR and "rejected the API key" in record.getMessage()
     assert API_KEY not in caplog.text
+
+
+def test_a_full_page_larger_than_a_profile_cap_is_read_and_a_runaway_one_is_refused(unipile, relations):
+    long_headline = "Head of Sales " * 100  # about 1.4 KB: a full page passes 1 MiB
+    full_page = page(*[
+        {**relation(f"ACoAA{number:035d}", f"member-{number}"), "headline": long_headline}
+        for number in range(RELATIONS_PAGE_SIZE)
+    ])
+    unipile.get(RELATIONS_URL, json=full_page)
+
+    [read] = read_pages(relations)
+
+    assert len(json.dumps(full_page)) > 1_048_576
+    assert len(read) == RELATIONS_PAGE_SIZE
+
+    unipile.get(RELATIONS_URL, body=b'{"object": "UserRelationsList", "items": [' + b" " * MAX_RELATIONS_PAGE_BYTES + b"]}",
+                content_type="application/json")
+    with pytest.raises(ProviderFailure) as refused:
+        read_pages(relations)
+    assert refused.value.code is ProviderFailureCode.ERROR
+    assert f"larger than {MAX_RELATIONS_PAGE_BYTES} bytes" in str(refused.value)

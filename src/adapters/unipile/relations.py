@@ -13,6 +13,9 @@ logger = logging.getLogger(__name__)
 
 # Unipile's largest page: the fewer calls, the less this endpoint looks polled.
 RELATIONS_PAGE_SIZE = 1000
+# A relation is listed with names, headline, URLs and picture URLs: up to about 2 KB each, so a
+# full page can pass the 1 MiB that caps a profile. Still bounded, so a runaway answer is refused.
+MAX_RELATIONS_PAGE_BYTES = 4 * 1024 * 1024
 
 
 class UnipileRelations:
@@ -26,7 +29,9 @@ class UnipileRelations:
         cursors_seen: set[str] = set()
         try:
             for _ in range(max_pages):
-                page, cursor = _relations_page_from(self._client.get_json("/api/v1/users/relations", params))
+                page, cursor = _relations_page_from(self._client.get_json(
+                    "/api/v1/users/relations", params, max_body_bytes=MAX_RELATIONS_PAGE_BYTES
+                ))
                 yield page
                 if cursor is None:
                     return

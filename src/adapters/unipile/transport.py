@@ -473,11 +473,13 @@ class UnipileClient:
     def close(self) -> None:
         self._session.close()
 
-    def get_json(self, path: str, params: dict[str, str]) -> bytes:
+    def get_json(self, path: str, params: dict[str, str], *, max_body_bytes: int | None = None) -> bytes:
         """The body of a 200 JSON answer to `GET {base}{path}`, retries included, within one deadline.
 
-        `path` is already percent-encoded. Raises ProviderFailure, with its code.
+        `path` is already percent-encoded; `max_body_bytes` replaces the client's cap for a resource
+        whose answers are larger. Raises ProviderFailure, with its code.
         """
+        body_cap = self._max_body_bytes if max_body_bytes is None else max_body_bytes
         # Encoded as requests encodes a dict of text `params`: quote_plus, UTF-8.
         url = f"{self._base_url}{path}"
         url = f"{url}?{urlencode(params)}" if params else url
@@ -485,7 +487,7 @@ class UnipileClient:
         attempt = 0
         while True:
             try:
-                return self._attempt(url, deadline)
+                return self._attempt(url, deadline, body_cap)
             except _RetryableFailure as retryable:
                 # Full jitter keeps many workers from retrying in step.
                 delay = self._random() * _RETRY_BACKOFF_SECONDS * 2**attempt
@@ -497,15 +499,15 @@ class UnipileClient:
                 self._sleep(delay)
                 attempt += 1
 
-    def _attempt(self, url: str, deadline: float) -> bytes:
+    def _attempt(self, url: str, deadline: float, body_cap: int) -> bytes:
         remaining = self._remaining(deadline)
         watched = _WATCHDOG.begin(remaining)
         try:
-            return self._watched_attempt(url, deadline, remaining)
+            return self._watched_attempt(url, deadline, remaining, body_cap)
         finally:
             _WATCHDOG.end(watched)
 
-    def _watched_attempt(self, url: str, deadline: float, remaining: float) -> bytes:
+    def _watched_attempt(self, url: str, deadline: float, remaining: float, body_cap: int) -> bytes:
         try:
             response = self._session.send(
                 self._prepared_get(url),
@@ -530,7 +532,7 @@ class UnipileClient:
                 raise ProviderFailure(
                     ProviderFailureCode.ERROR, "Unipile answered 200 with a body that is not JSON"
                 )
-            return self._read_body(response, deadline)
+            return self._read_body(response, deadline, body_cap)
 
     def _prepared_get(self, url: str) -> requests.PreparedRequest:
         """A copy of the GET prepared at start-up, for `url` (already percent-encoded).
@@ -560,7 +562,7 @@ class UnipileClient:
             return _RetryableFailure(ProviderFailure(ProviderFailureCode.UNREACHABLE, f"cannot connect ({name})"))
         return ProviderFailure(ProviderFailureCode.ERROR, f"request failed ({name})")
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+    def _read_body(self, response: requests.Response, deadline: float, body_cap: int) -> bytes:
         """The body, read as it arrives, so that a slow or huge one ends at the deadline or the cap."""
         body = bytearray()
         while True:
@@ -574,10 +576,8 @@ class UnipileClient:
                     raise ProviderFailure(ProviderFailureCode.TIMEOUT, "answer not read before the deadline")
                 return bytes(body)
             body += chunk
-            if len(body) > self._max_body_bytes:
-                raise ProviderFailure(
-                    ProviderFailureCode.ERROR, f"answer larger than {self._max_body_bytes} bytes"
-                )
+            if len(body) > body_cap:
+                raise ProviderFailure(ProviderFailureCode.ERROR, f"answer larger than {body_cap} bytes")
 
     def _read_failure(self, exc: urllib3.exceptions.HTTPError) -> ProviderFailure:
         name = type(exc).__name__
@@ -591,7 +591,7 @@ class UnipileClient:
     def _error_body(self, response: requests.Response, deadline: float) -> bytes:
         # An error body only refines the status; the status still classifies the answer without it.
         try:
-            return self._read_body(response, deadline)
+            return self._read_body(response, deadline, self._max_body_bytes)
         except ProviderFailure:
             return b""
 
