@@ -4,16 +4,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
 
-.PHONY: install run serve test bench clean
+.PHONY: install lock run serve test bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+# Every package, the test extra's included, comes from the lock: pinned, and refused unless its
+# hash matches. --clear rebuilds the venv so that packages dropped from the lock go too.
+$(STAMP): pyproject.toml $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --only-binary :all: -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Refreshes requirements.lock after a change to pyproject.toml's dependencies, keeping the other pins;
+# make lock LOCK_ARGS=--upgrade moves every pin to the newest release allowed. uv runs from a
+# throwaway venv, so .venv holds exactly what the lock names.
+lock:
+	@tools=$$(mktemp -d) && trap 'rm -rf "$$tools"' EXIT && $(PYTHON) -m venv "$$tools" \
+		&& "$$tools/bin/pip" install --quiet uv==$(UV_VERSION) \
+		&& "$$tools/bin/uv" pip compile --quiet --universal --python-version 3.11 --extra test \
+			--generate-hashes --custom-compile-command 'make lock' $(LOCK_ARGS) -o $(LOCK) pyproject.toml
 
 run: install
 	@bin/run-dev
