@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "bench"), str(REPO)]
 
-from run import (  # noqa: E402
+from harness import (  # noqa: E402
     check_targets,
     cpu_per_call_in_rounds,
     seed,
