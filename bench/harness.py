@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
 import secrets
@@ -29,11 +30,13 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 import load
+from entrypoints import serving
 from load import LoadResult, Target
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 STANDIN_API_KEY = "bench-unipile-key-0123456789"
+LOOKUPS_PATH = "/bench/lookups"  # the stand-in's count of profile lookups asked for
 STARTUP_SECONDS = 60
 BEGAN = time.monotonic()
 
@@ -97,8 +100,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """User and system CPU the process has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+@dataclass(frozen=True)
+class StandIn:
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds_of(self.pid)
+
+    def lookups(self) -> int:
+        """Profile lookups it has been asked for so far."""
+        status, body = get(self.port, LOOKUPS_PATH, {})
+        if status != 200:
+            raise BenchError(f"the Unipile stand-in answered {status} to GET {LOOKUPS_PATH}")
+        return json.loads(body)["lookups"]
+
+
 @contextmanager
-def unipile_standin(latency_ms: float, logs: Path) -> Iterator[int]:
+def unipile_standin(latency_ms: float, logs: Path) -> Iterator[StandIn]:
     log_path = logs / f"standin-{latency_ms:g}ms.log"
     command = [sys.executable, str(REPO / "bench" / "unipile_standin.py"),
                "--latency-ms", str(latency_ms), "--api-key", STANDIN_API_KEY]
@@ -107,7 +132,7 @@ def unipile_standin(latency_ms: float, logs: Path) -> Iterator[int]:
         line = process.stdout.readline().decode().strip() if ready else ""
         if not line.isdigit():
             raise BenchError(f"the Unipile stand-in did not start:\n{log_tail(log_path)}")
-        yield int(line)
+        yield StandIn(port=int(line), pid=process.pid)
 
 
 @dataclass(frozen=True)
@@ -121,33 +146,31 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User and system CPU the workers have used so far."""
-        ticks = 0
-        for pid in self.worker_pids():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return sum(cpu_seconds_of(pid) for pid in self.worker_pids())
 
 
 @contextmanager
-def gunicorn(app: str, *, env: dict[str, str], workers: int, threads: int, logs: Path,
-             name: str) -> Iterator[Server]:
+def gunicorn(app: str, *, env: dict[str, str], logs: Path, name: str, workers: int | None = None,
+             threads: int | None = None) -> Iterator[Server]:
     """The one place a server is launched, as `make serve` does: gunicorn.conf.py, gthread workers.
 
     The floor app gets the same settings file, so both pay the same server costs (access log
-    included); the positional app overrides the file's `wsgi:app`.
+    included); the positional app overrides the file's `wsgi:app`. Workers or threads left out
+    are left out of the environment too, so the service's own defaults apply.
     """
     port = free_port()
     command = [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", app]
+    chosen = {"WEB_CONCURRENCY": workers, "GUNICORN_THREADS": threads}
     server_env = {
         **env,
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_THREADS": str(threads),
+        **{name: str(value) for name, value in chosen.items() if value is not None},
         "BIND": f"127.0.0.1:{port}",
     }
     log_path = logs / f"{name}.log"
     with process_group(command, log_path=log_path, env=server_env) as process:
         server = Server(port=port, pid=process.pid)
-        wait_until_serving(server, process, workers, log_path)
+        expected = int(server_env.get("WEB_CONCURRENCY", serving.DEFAULT_WORKERS))
+        wait_until_serving(server, process, expected, log_path)
         yield server
 
 
@@ -357,8 +380,10 @@ def errors_in(*round_lists: list[Round]) -> int:
 
 
 def service_env(database_url: str, standin_port: int, jwt_secret: str) -> dict[str, str]:
+    """The environment every server gets; the caller's own server settings are not inherited."""
     env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("UNIPILE_", "DATABASE_", "JWT_", "LINKEDIN_", "API_RATE"))}
+           if not name.startswith(("UNIPILE_", "DATABASE_", "JWT_", "LINKEDIN_", "API_RATE", "WEB_CONCURRENCY",
+                                   "GUNICORN_"))}
     return {
         **env,
         "DATABASE_URL": database_url,

@@ -51,8 +51,9 @@ from harness import (
     warm_up,
 )
 from load import LoadResult, Target
+from realistic import measure_realistic
 
-ITEMS = ("standin", "queries", "overhead", "concurrency", "growth", "memory", "stored")
+ITEMS = ("standin", "queries", "overhead", "concurrency", "growth", "memory", "realistic", "stored")
 
 
 # --- the items ---------------------------------------------------------------------------------
@@ -62,11 +63,11 @@ def measure_standin(args: argparse.Namespace, logs: Path) -> list[Figure]:
     progress(f"stand-in alone at {args.latency_ms:g} ms")
     connections = 2 * args.connections
     ideal = connections / (args.latency_ms / 1000)
-    with unipile_standin(args.latency_ms, logs) as port:
+    with unipile_standin(args.latency_ms, logs) as standin:
         target = [Target("/api/v1/users/bench-first-degree?account_id=a&notify=false",
                          {"X-API-KEY": STANDIN_API_KEY})]
-        load.drive(port, target, connections=connections, seconds=1, generator=args.generator)
-        result = load.drive(port, target, connections=connections, seconds=args.seconds,
+        load.drive(standin.port, target, connections=connections, seconds=1, generator=args.generator)
+        result = load.drive(standin.port, target, connections=connections, seconds=args.seconds,
                             generator=args.generator)
     ratio = result.rps / ideal
     return [ratio_figure(
@@ -85,8 +86,8 @@ def measure_against_floor(args: argparse.Namespace, logs: Path, database_url: st
     targets = check_targets(workspaces=args.small_workspaces, prospects=args.small_prospects, count=1000)
     floor_target = [Target("/check", {})]
     with ExitStack() as stack:
-        standin_port = stack.enter_context(unipile_standin(latency_ms, logs))
-        env = service_env(database_url, standin_port, jwt_secret)
+        standin = stack.enter_context(unipile_standin(latency_ms, logs))
+        env = service_env(database_url, standin.port, jwt_secret)
         settings = dict(env=env, workers=args.workers, threads=args.threads, logs=logs)
         floor = stack.enter_context(gunicorn("bench.floor_app:app", name=f"floor-{latency_ms:g}ms", **settings))
         service = stack.enter_context(gunicorn("wsgi:app", name=f"service-{latency_ms:g}ms", **settings))
@@ -274,9 +275,9 @@ def measure_stored(args: argparse.Namespace, logs: Path, database_url: str, jwt_
     live_targets = check_targets(workspaces=args.small_workspaces, prospects=args.small_prospects, count=200)
     stored_targets = [Target(f"{t.path}?max_age=2592000", t.headers) for t in live_targets]
     with ExitStack() as stack:
-        standin_port = stack.enter_context(unipile_standin(0, logs))
+        standin = stack.enter_context(unipile_standin(0, logs))
         service = stack.enter_context(gunicorn(
-            "wsgi:app", name="service-stored", env=service_env(database_url, standin_port, jwt_secret),
+            "wsgi:app", name="service-stored", env=service_env(database_url, standin.port, jwt_secret),
             workers=args.workers, threads=args.threads, logs=logs,
         ))
         # Each prospect checked live once, so that every max_age check finds its observation.
@@ -309,12 +310,12 @@ def measure_growth(args: argparse.Namespace, logs: Path, small_url: str, large_u
     small_targets = check_targets(workspaces=args.small_workspaces, prospects=args.small_prospects, count=1000)
     large_targets = check_targets(workspaces=args.growth_workspaces, prospects=args.growth_prospects, count=1000)
     with ExitStack() as stack:
-        standin_port = stack.enter_context(unipile_standin(0, logs))
+        standin = stack.enter_context(unipile_standin(0, logs))
         settings = dict(workers=args.workers, threads=args.threads, logs=logs)
         small = stack.enter_context(gunicorn(
-            "wsgi:app", env=service_env(small_url, standin_port, jwt_secret), name="growth-small", **settings))
+            "wsgi:app", env=service_env(small_url, standin.port, jwt_secret), name="growth-small", **settings))
         large = stack.enter_context(gunicorn(
-            "wsgi:app", env=service_env(large_url, standin_port, jwt_secret), name="growth-large", **settings))
+            "wsgi:app", env=service_env(large_url, standin.port, jwt_secret), name="growth-large", **settings))
         for server, targets in ((small, small_targets), (large, large_targets)):
             expect_ok(server.port, targets[0], "growth")
             # Every sampled check once, so both databases answer from warm caches.
@@ -348,9 +349,9 @@ def measure_memory(args: argparse.Namespace, logs: Path, database_url: str, jwt_
     progress(f"memory: RSS of one worker after {first:,} and {last:,} checks")
     targets = check_targets(workspaces=args.small_workspaces, prospects=args.small_prospects, count=1000)
     with ExitStack() as stack:
-        standin_port = stack.enter_context(unipile_standin(0, logs))
+        standin = stack.enter_context(unipile_standin(0, logs))
         server = stack.enter_context(gunicorn(
-            "wsgi:app", env=service_env(database_url, standin_port, jwt_secret), workers=1,
+            "wsgi:app", env=service_env(database_url, standin.port, jwt_secret), workers=1,
             threads=args.threads, logs=logs, name="memory"))
         [worker] = server.worker_pids()
         expect_ok(server.port, targets[0], "memory")
@@ -414,6 +415,13 @@ def print_report(figures: list[Figure], args: argparse.Namespace, load_before: f
         print(f"- {figure.item}, {figure.measure}: {figure.detail}")
 
 
+def environment_setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not name or not equals:
+        raise argparse.ArgumentTypeError(f"not NAME=VALUE: {text!r}")
+    return name, value
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -432,6 +440,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--memory-checks", type=int, default=100_000, help="RSS compared after N/10 and N")
     parser.add_argument("--memory-warmup", type=int, default=2_000, help="checks before the first reading")
     parser.add_argument("--memory-seconds", type=float, default=600, help="time limit of each memory leg")
+    parser.add_argument("--realistic-env", action="append", default=[], type=environment_setting,
+                        metavar="NAME=VALUE", help="a setting for item 6's service and floor, to try other "
+                        "than the service's defaults (WEB_CONCURRENCY and GUNICORN_THREADS apply to the floor too)")
     parser.add_argument("--load-generator", dest="generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -471,6 +482,7 @@ def main() -> int:
             "concurrency": lambda: measure_concurrency(args, logs, small_url, jwt_secret),
             "growth": lambda: measure_growth(args, logs, small_url, large_url, jwt_secret),
             "memory": lambda: measure_memory(args, logs, small_url, jwt_secret),
+            "realistic": lambda: measure_realistic(args, logs, small_url, jwt_secret),
             "stored": lambda: measure_stored(args, logs, small_url, jwt_secret),
         }
         stack.callback(load.stop_all)
