@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "bench"), str(REPO)]
 
-from run import (  # noqa: E402
+from harness import (  # noqa: E402
     check_targets,
     cpu_per_call_in_rounds,
     seed,
@@ -52,8 +52,8 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(throwaway_database(args.postgres_url, "cpu"))
         seed(database_url, workspaces=WORKSPACES, prospects=PROSPECTS)
-        standin_port = stack.enter_context(unipile_standin(0, logs))
-        environment = service_env(database_url, standin_port, secrets.token_urlsafe(32))
+        standin = stack.enter_context(unipile_standin(0, logs))
+        environment = service_env(database_url, standin.port, secrets.token_urlsafe(32))
         # The environment `make bench` gives its servers: create_app and the floor read it.
         os.environ.clear()
         os.environ.update(environment)

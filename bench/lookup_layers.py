@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "bench")]
 
 from adapters.sql_store import _CHECK_LOOKUP, SqlProspectStore, create_engine_for  # noqa: E402
-from run import cpu_per_call_in_rounds, seed, throwaway_database  # noqa: E402
+from harness import cpu_per_call_in_rounds, seed, throwaway_database  # noqa: E402
 
 # A prospect of workspace 1, whose key the seed names 000000000001.
 PROSPECT_ID = 11
