@@ -14,9 +14,11 @@ import requests
 from flask import Flask, jsonify
 from requests.adapters import HTTPAdapter
 
-# The service's pool size for the same call: one connection per worker thread (bootstrap.py), so
-# that no thread opens and discards connections.
-POOL_SIZE = int(os.environ.get("GUNICORN_THREADS", "8"))
+from entrypoints.serving import threads_per_worker
+
+# The service's pool size for the same call: one connection per worker thread (app.py), so that
+# no thread opens and discards connections.
+POOL_SIZE = threads_per_worker(os.environ)
 
 
 def create_floor_app() -> Flask:
