@@ -53,9 +53,19 @@ class ThreadBoundWorker(ThreadWorker):
     def max_keepalived(self, _value: int) -> None:
         pass  # ThreadWorker.__init__ sets it from worker_connections; here it is derived
 
+    # ThreadWorker stops accepting when its graceful exit starts, but keeps its listeners open
+    # until the checks in flight have finished (up to the graceful timeout): the kernel would
+    # meanwhile accept new connections into the backlog that nobody answers. Closed at once, a new
+    # connection is refused once the master and every worker have closed theirs.
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            for listener in self.sockets:
+                listener.close()
+
     def _a_connection_is_waiting(self) -> bool:
         try:
             readable, _, _ = select.select(self.sockets, [], [], 0)
-        except (OSError, ValueError):
-            return False  # listeners closing: the worker is stopping
+        except (OSError, ValueError, AttributeError):
+            return False  # listeners closing or closed (gunicorn drops a closed one's socket): stopping
         return bool(readable)
