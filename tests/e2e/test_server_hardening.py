@@ -20,6 +20,10 @@ from tests.e2e.conftest import JWT_SECRET
 from tests.e2e.test_gunicorn import PUBLIC, SlowUnipile, seed, terminate
 from tests.gunicorn_process import GunicornProcess
 
+WEBHOOK_SECRET = "webhook-secret-of-at-least-32-characters"
+ACCOUNT_STATUS_WEBHOOK = "/api/v1/webhooks/unipile/account-status/"
+
+
 @pytest.fixture
 def database_url(sqlite_migrated_template, tmp_path) -> str:
     return migrated_sqlite_url(sqlite_migrated_template, tmp_path)
@@ -104,3 +108,52 @@ def test_after_sigterm_new_connections_are_refused_or_answered_while_a_check_fin
     assert outcome in ("refused", "answered")
     assert [answer.status_code for answer in answers] == [200]
     assert terminate(server) == 0
+
+
+def test_stalled_clients_are_dropped_and_livez_still_answers(start_gunicorn):
+    server = start_gunicorn(GUNICORN_THREADS="2", UNIPILE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    server.wait_until_ready()
+    # More stalled clients than threads: heads never finished, and a body promised and never sent
+    # to a route that reads it.
+    partial_head = b"GET /livez HTTP/1.1\r\nHost: test\r\n"
+    missing_body = (
+        f"POST {ACCOUNT_STATUS_WEBHOOK} HTTP/1.1\r\nHost: test\r\nUnipile-Auth: {WEBHOOK_SECRET}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    ).encode()
+    stalled = []
+    for request in (partial_head, missing_body, partial_head):
+        client = connect(server, timeout=20)
+        client.sendall(request)
+        stalled.append(client)
+        time.sleep(0.2)  # taken in this order
+
+    try:
+        livez = requests.get(server.url + "/livez", timeout=12)
+        assert livez.status_code == 200
+        for client in stalled:
+            read_until_closed(client)  # raises socket.timeout if the server never closes it
+    finally:
+        for client in stalled:
+            client.close()
+
+
+def test_a_check_waiting_longer_than_the_read_bound_on_the_provider_is_answered(
+    start_gunicorn, database_url
+):
+    key, prospect_id = seed(database_url)
+    unipile = SlowUnipile(delay=6)  # above the 5 s a request's head and body get to arrive
+    server = start_gunicorn(
+        LINKEDIN_PROVIDER="unipile",
+        UNIPILE_DSN=unipile.url,
+        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
+        UNIPILE_TIMEOUT_SECONDS="10",
+    )
+    server.wait_until_ready()
+
+    with requests.Session() as session:
+        check = session.get(server.url + PUBLIC.format(prospect_id), headers={"X-API-Key": key}, timeout=20)
+        livez = session.get(server.url + "/livez", timeout=5)
+    unipile.close()
+
+    assert check.status_code == 200 and check.json()["is_connected"] is True
+    assert livez.status_code == 200
