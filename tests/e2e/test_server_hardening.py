@@ -157,3 +157,33 @@ def test_a_check_waiting_longer_than_the_read_bound_on_the_provider_is_answered(
 
     assert check.status_code == 200 and check.json()["is_connected"] is True
     assert livez.status_code == 200
+
+
+def logs_of(server: GunicornProcess) -> str:
+    return server.stdout() + server.stderr()
+
+
+def test_query_values_never_reach_the_server_logs(start_gunicorn):
+    server = start_gunicorn()
+    server.wait_until_ready()
+
+    response = requests.get(server.url + "/livez?jwt=SECRETVALUE42&max_age=3600", timeout=5)
+    assert terminate(server) == 0
+
+    assert response.status_code == 200
+    assert "SECRETVALUE42" not in logs_of(server)
+    assert '"GET /livez?jwt=[REDACTED]&max_age=[REDACTED] HTTP/1.1" 200' in server.stdout()
+
+
+def test_an_invalid_request_line_is_logged_without_its_bytes(start_gunicorn):
+    server = start_gunicorn()
+    server.wait_until_ready()
+
+    with connect(server, timeout=5) as client:
+        client.sendall(b"GET /livez?key=plainSECRET77 HTTP/1.1 trailing-SECRET77\r\nHost: test\r\n\r\n")
+        answer = read_until_closed(client)
+    assert terminate(server) == 0
+
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert "Invalid request from ip=127.0.0.1" in server.stderr()
+    assert "SECRET77" not in logs_of(server)
