@@ -1,4 +1,7 @@
-"""The gunicorn worker `make serve` runs: gthread, holding no more connections than it has threads."""
+"""The gunicorn worker `make serve` runs: gthread, holding no more connections than it has threads.
+
+It also gives each request a bounded time to arrive, and stops listening as soon as it starts stopping.
+"""
 
 from __future__ import annotations
 
@@ -60,6 +63,8 @@ class _RequestReader(SocketUnreader):
 
 
 class _Connection(TConn):
+    """A client connection whose HTTP/1 requests are read by a _RequestReader."""
+
     def init(self) -> None:
         super().init()
         parser = self.parser
