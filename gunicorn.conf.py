@@ -36,6 +36,8 @@ control_socket_disable = True
 
 # Access lines on stdout. Credentials travel in headers, which this format leaves out; the
 # request id ties each line to the application's JSON line on stderr.
+# Query values and the bytes of invalid requests are left out of every line (docs/deployment.md).
+logger_class = "entrypoints.server_logs.RedactedServerLogger"
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s request_id=%({x-request-id}o)s'
 errorlog = "-"
