@@ -176,14 +176,14 @@ class SlowUnipile:
 
 def serve_against(unipile: SlowUnipile, start_gunicorn, database_url: str, **settings: str) -> GunicornProcess:
     """gunicorn on `database_url` with the real Unipile client pointed at `unipile`, ready to answer."""
-    server = start_gunicorn(
-        DATABASE_URL=database_url,
-        LINKEDIN_PROVIDER="unipile",
-        UNIPILE_DSN=unipile.url,
-        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
-        UNIPILE_TIMEOUT_SECONDS="5",
+    server = start_gunicorn(**{
+        "DATABASE_URL": database_url,
+        "LINKEDIN_PROVIDER": "unipile",
+        "UNIPILE_DSN": unipile.url,
+        "UNIPILE_API_KEY": "unipile-key-for-the-stand-in",
+        "UNIPILE_TIMEOUT_SECONDS": "5",
         **settings,
-    )
+    })
     server.wait_until_ready()
     return server
 

@@ -17,7 +17,7 @@ import requests
 
 from tests.conftest import migrated_sqlite_url
 from tests.e2e.conftest import JWT_SECRET
-from tests.e2e.test_gunicorn import PUBLIC, SlowUnipile, seed, terminate
+from tests.e2e.test_gunicorn import PUBLIC, SlowUnipile, seed, serve_against, terminate
 from tests.gunicorn_process import GunicornProcess
 
 WEBHOOK_SECRET = "webhook-secret-of-at-least-32-characters"
@@ -74,13 +74,7 @@ def test_after_sigterm_new_connections_are_refused_or_answered_while_a_check_fin
 ):
     key, prospect_id = seed(database_url)
     unipile = SlowUnipile(delay=4)
-    server = start_gunicorn(
-        LINKEDIN_PROVIDER="unipile",
-        UNIPILE_DSN=unipile.url,
-        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
-        UNIPILE_TIMEOUT_SECONDS="10",
-    )
-    server.wait_until_ready()
+    server = serve_against(unipile, start_gunicorn, database_url, UNIPILE_TIMEOUT_SECONDS="10")
     answers: list[requests.Response] = []
     check = threading.Thread(
         target=lambda: answers.append(
@@ -142,13 +136,7 @@ def test_a_check_waiting_longer_than_the_read_bound_on_the_provider_is_answered(
 ):
     key, prospect_id = seed(database_url)
     unipile = SlowUnipile(delay=6)  # above the 5 s a request's head and body get to arrive
-    server = start_gunicorn(
-        LINKEDIN_PROVIDER="unipile",
-        UNIPILE_DSN=unipile.url,
-        UNIPILE_API_KEY="unipile-key-for-the-stand-in",
-        UNIPILE_TIMEOUT_SECONDS="10",
-    )
-    server.wait_until_ready()
+    server = serve_against(unipile, start_gunicorn, database_url, UNIPILE_TIMEOUT_SECONDS="10")
 
     with requests.Session() as session:
         check = session.get(server.url + PUBLIC.format(prospect_id), headers={"X-API-Key": key}, timeout=20)
