@@ -40,10 +40,16 @@ def served(tmp_path):
     _, key = services.issue_api_key(workspace.id, None, store=store)
     user = store.add_user(workspace.id, "sales@acme.test")
     prospect = store.add_prospect(workspace.id, "https://www.linkedin.com/in/sandbox-first-degree/")
+    # A browser resolves these to /in/evil: checking `sandbox-first-degree` would answer about someone else.
+    dot_segments = [
+        store.add_prospect(workspace.id, f"https://www.linkedin.com/in/sandbox-first-degree/{dots}/evil").id
+        for dots in ("..", "%2e%2e", ".")
+    ]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"port": server.server_port, "key": key, "user_id": user.id, "prospect_id": prospect.id}
+    yield {"port": server.server_port, "key": key, "user_id": user.id, "prospect_id": prospect.id,
+           "dot_segment_prospect_ids": dot_segments}
     server.shutdown()
 
 
@@ -152,3 +158,13 @@ def test_a_token_without_a_type_is_refused_and_one_with_it_accepted(served):
     assert untyped[0] == 401
     assert json.loads(untyped[2]) == {"success": False, "error": "Invalid or expired token"}
     assert typed[0] == 200
+
+
+def test_a_profile_url_with_a_dot_segment_is_refused_not_checked_as_another_member(served):
+    for prospect_id in served["dot_segment_prospect_ids"]:
+        status, _, body = send(served, "GET", f"/api/v1/public/prospects/{prospect_id}/connection-status/",
+                               headers={"X-API-Key": served["key"]})
+
+        assert (status, json.loads(body)) == (
+            400, {"success": False, "error": "Prospect's LinkedIn profile URL is not a valid LinkedIn profile URL"}
+        )
