@@ -50,6 +50,7 @@ ROWS = [
     Row("html", "provider_error"),
     Row("garbage", "provider_error"),
     Row("key_named_twice", "provider_error"),
+    Row("another_member", "provider_error"),
     Row("not_http", "provider_error"),
     Row("unavailable", "provider_error"),
     Row("server_error", "provider_error"),
@@ -57,6 +58,8 @@ ROWS = [
     Row("rate_limited_no_retry_after", "provider_rate_limited"),
     Row("disconnected", "provider_account_disconnected"),
 ]
+# Answers about the member asked for that are good, though not spelled as `healthy` is.
+SAME_MEMBER = ["other_spelling", "unknown_distance"]
 
 
 @dataclass
@@ -83,7 +86,7 @@ def matrix(tmp_path_factory, sqlite_migrated_template) -> MatrixRun:
     directory = tmp_path_factory.mktemp("fault-matrix")
     database_url = migrated_sqlite_url(sqlite_migrated_template, directory)
     credentials = Credentials()
-    behaviours = ["healthy", *(row.behaviour for row in ROWS)]
+    behaviours = ["healthy", *SAME_MEMBER, *(row.behaviour for row in ROWS)]
     slugs = {behaviour: f"{behaviour.replace('_', '-')}-{secrets.token_hex(4)}" for behaviour in behaviours}
     behaviour_of = {slug: behaviour for behaviour, slug in slugs.items()}
     seeded = seed_workspace(database_url, credentials, slugs=slugs, accounts=behaviours)
@@ -170,6 +173,18 @@ def test_a_healthy_lookup_answers_200_through_the_same_server(matrix):
     answer = matrix.answers["healthy"]
     assert (answer.status, answer.body["success"], answer.body["network_distance"]) == (200, True, "OUT_OF_NETWORK")
     assert matrix.answers["in_app"].status == 200
+
+
+def test_the_same_member_with_its_slug_encoded_and_in_capitals_is_answered(matrix):
+    answer = matrix.answers["other_spelling"]
+    assert (answer.status, answer.body["network_distance"]) == (200, "OUT_OF_NETWORK")
+
+
+def test_a_distance_nobody_knows_is_not_echoed_and_the_answer_says_it_does_not_know(matrix):
+    answer = matrix.answers["unknown_distance"]
+    assert answer.status == 200
+    assert {field: answer.body[field] for field in ("connection_status", "is_connected", "network_distance")} == {
+        "connection_status": "unknown", "is_connected": False, "network_distance": None}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.behaviour for row in ROWS])

@@ -167,6 +167,23 @@ class UnipileStandIn:
         connection.sendall(_head("200 OK", len(body)) + body.encode())
         return True
 
+    def _answer_another_member(self, connection: socket.socket, identifier: str) -> bool:
+        # Both ids name someone else: reported of Unipile under concurrency, and never our answer.
+        profile = profile_for(identifier) | {"provider_id": "ACoAAsomeoneelse", "public_identifier": "someone-else"}
+        connection.sendall(_json_answer("200 OK", profile))
+        return True
+
+    def _answer_other_spelling(self, connection: socket.socket, identifier: str) -> bool:
+        # The same member, the slug spelled in capitals and percent-encoded.
+        spelled = "".join(f"%{ord(char):02X}" if char == "-" else char.upper() for char in identifier)
+        connection.sendall(_json_answer("200 OK", profile_for(identifier) | {"public_identifier": spelled}))
+        return True
+
+    def _answer_unknown_distance(self, connection: socket.socket, identifier: str) -> bool:
+        profile = profile_for(identifier) | {"network_distance": "FOURTH_DEGREE"}
+        connection.sendall(_json_answer("200 OK", profile))
+        return True
+
     def _answer_unavailable(self, connection: socket.socket, _identifier: str) -> bool:
         connection.sendall(_json_answer("503 Service Unavailable", {"status": 503, "type": "errors/unavailable"}))
         return True
