@@ -24,6 +24,7 @@ from domain.model import AccountStatus, Provider
 from tests.conftest import migrated_sqlite_url
 from tests.e2e.conftest import JWT_SECRET
 from tests.gunicorn_process import GUNICORN, REPO_ROOT, START_SECONDS, STOP_SECONDS, GunicornProcess
+from tests.reliability.unipile_stand_in import UnipileStandIn
 
 PUBLIC = "/api/v1/public/prospects/{}/connection-status/"
 PUBLIC_RULE = "/api/v1/public/prospects/<prospect_id>/connection-status/"
@@ -174,7 +175,7 @@ class SlowUnipile:
         self.server.server_close()
 
 
-def serve_against(unipile: SlowUnipile, start_gunicorn, database_url: str, **settings: str) -> GunicornProcess:
+def serve_against(unipile: SlowUnipile | UnipileStandIn, start_gunicorn, database_url: str, **settings: str) -> GunicornProcess:
     """gunicorn on `database_url` with the real Unipile client pointed at `unipile`, ready to answer."""
     server = start_gunicorn(**{
         "DATABASE_URL": database_url,
@@ -305,3 +306,38 @@ def test_clients_keep_their_connections_while_nobody_waits_for_one(start_gunicor
 
     assert answers == [200] * 600
     assert closed == []
+
+
+@pytest.mark.postgres
+def test_one_linkedin_account_connected_in_two_workspaces_spends_one_budget_across_workers(
+    start_gunicorn, pg_database_factory, redis_server_url, redis_key_prefix
+):
+    database_url = pg_database_factory()
+    upgrade_schema(database_url)
+    engine = create_engine_for(database_url, pool_size=1)
+    store = SqlProspectStore(engine)
+    # Two workspaces, each connecting the same Unipile account: one LinkedIn member, one daily budget.
+    seeded = []
+    for name in ("Acme", "Globex"):
+        workspace = store.add_workspace(name)
+        _, key = services.issue_api_key(workspace.id, "ci", store=store)
+        store.add_account(workspace.id, Provider.LINKEDIN, "unipile-shared", AccountStatus.OK)
+        prospect = store.add_prospect(workspace.id, f"https://www.linkedin.com/in/{name.lower()}-prospect/")
+        seeded.append((key, prospect.id))
+    engine.dispose()
+    unipile = UnipileStandIn()
+    server = serve_against(unipile, start_gunicorn, database_url, WEB_CONCURRENCY="2", REDIS_URL=redis_server_url,
+                           REDIS_KEY_PREFIX=redis_key_prefix, LINKEDIN_DAILY_LOOKUPS_PER_ACCOUNT="1")
+    try:
+        answers = [
+            requests.get(server.url + PUBLIC.format(prospect_id), headers={"X-API-Key": key, "Connection": "close"},
+                         timeout=10)
+            for key, prospect_id in seeded
+        ]
+    finally:
+        unipile.close()
+
+    assert answers[0].status_code == 200, answers[0].text
+    assert answers[1].status_code == 429
+    assert answers[1].json() == {"success": False, "error": "Daily LinkedIn lookup budget exhausted for this account"}
+    assert unipile.lookup_count() == 1
